@@ -1,0 +1,83 @@
+/**
+ * ISO 8601 timestamps as strings, never as `Date`: the upstream sends microseconds, a `Date` keeps
+ * milliseconds, and a `createdAt` copied from a result into a filter must still select that job.
+ * So offsets are folded into UTC by arithmetic on the whole seconds, and the fraction digits are
+ * carried over exactly as they came.
+ */
+
+const TIMESTAMP =
+  /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?(?:([Zz])|([+-])(\d{2}):?(\d{2}))?$/;
+
+/** Why a timestamp was refused, for the error message. */
+export class TimestampError extends Error {
+  override name = "TimestampError";
+}
+
+/**
+ * Returns `value` as UTC with a `Z`, keeping its fraction digits (`2025-01-02T03:04:05.123456Z`).
+ * A value without an offset is refused when `offset` is "required", and read as UTC when "utc-if-missing".
+ */
+export function toUtcTimestamp(value: string, offset: "required" | "utc-if-missing"): string {
+  const match = TIMESTAMP.exec(value);
+  if (!match) {
+    throw new TimestampError(
+      `${JSON.stringify(value)} is not an ISO 8601 date-time such as 2025-06-01T12:00:00Z`,
+    );
+  }
+  const [, y, mo, d, h, mi, s, fraction, zulu, sign, offH, offM] = match as unknown as string[];
+  const hasOffset = zulu !== undefined || sign !== undefined;
+  if (!hasOffset && offset === "required") {
+    throw new TimestampError(
+      `${JSON.stringify(value)} has no UTC offset: add Z or an offset such as +02:00`,
+    );
+  }
+  const fields = [y, mo, d, h, mi, s].map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const [year, month, day, hour, minute, second] = fields;
+  const localMs = Date.UTC(year, month - 1, day, hour, minute, second);
+  const check = new Date(localMs);
+  // Date.UTC rolls 2025-02-30 over into March; a round trip that changes a field means it was invalid.
+  if (
+    check.getUTCFullYear() !== year ||
+    check.getUTCMonth() !== month - 1 ||
+    check.getUTCDate() !== day ||
+    check.getUTCHours() !== hour ||
+    check.getUTCMinutes() !== minute ||
+    check.getUTCSeconds() !== second
+  ) {
+    throw new TimestampError(`${JSON.stringify(value)} is not a valid calendar date and time`);
+  }
+  let offsetMinutes = 0;
+  if (sign !== undefined) {
+    const hours = Number(offH);
+    const minutes = Number(offM);
+    if (hours > 23 || minutes > 59) {
+      throw new TimestampError(`${JSON.stringify(value)} has an invalid UTC offset`);
+    }
+    offsetMinutes = (sign === "-" ? -1 : 1) * (hours * 60 + minutes);
+  }
+  const utc = new Date(localMs - offsetMinutes * 60_000);
+  const utcYear = utc.getUTCFullYear();
+  if (utcYear < 0 || utcYear > 9999) {
+    throw new TimestampError(`${JSON.stringify(value)} is outside the years 0000 to 9999`);
+  }
+  const wholeSeconds = utc.toISOString().slice(0, 19);
+  return fraction === undefined ? `${wholeSeconds}Z` : `${wholeSeconds}.${fraction}Z`;
+}
+
+/**
+ * A key that sorts like the instant it names: whole seconds plus the fraction padded to 9 digits.
+ * Takes the output of `toUtcTimestamp`.
+ */
+export function timestampSortKey(utcTimestamp: string): string {
+  const dot = utcTimestamp.indexOf(".");
+  const seconds = utcTimestamp.slice(0, 19);
+  const fraction = dot === -1 ? "" : utcTimestamp.slice(dot + 1, -1);
+  return `${seconds}.${fraction.padEnd(9, "0")}`;
+}

@@ -1,0 +1,95 @@
+import DataLoader from "dataloader";
+import { isPlausibleJobId } from "../job-id.js";
+import { MAX_FILTER_QUERY_LENGTH } from "../rest-params.js";
+import type { ListRequest } from "../upstream/client.js";
+import { isUnreadable, type ListPage, type UpstreamJob } from "../upstream/list-response.js";
+
+/** Loads jobs by upstream id: a job, or null when it does not exist. */
+export type JobLoader = DataLoader<string, UpstreamJob | null>;
+
+/**
+ * One loader per request, shared by `parseJob`, `node`, `nodes` and federation entities.
+ * Every id asked for while an operation resolves lands in one batch: the batch is dispatched on
+ * `setImmediate`, after all the promise callbacks of the current turn, so fields that resolve a
+ * tick later (inside `nodes`, say) still join it.
+ */
+export function createJobLoader(
+  listParseJobs: (request: ListRequest) => Promise<ListPage>,
+  batchSize: number,
+): JobLoader {
+  return new DataLoader((ids) => loadJobs(listParseJobs, ids), {
+    maxBatchSize: batchSize,
+    batchScheduleFn: (dispatch) => setImmediate(dispatch),
+  });
+}
+
+/** DataLoader's batch function: answers in the order of `ids`, an Error where a chunk failed. */
+async function loadJobs(
+  listParseJobs: (request: ListRequest) => Promise<ListPage>,
+  ids: readonly string[],
+): Promise<Array<UpstreamJob | null | Error>> {
+  // A malformed id cannot exist upstream: it is answered null here and costs no call.
+  const askable = ids.filter(isPlausibleJobId);
+  const found = new Map<string, UpstreamJob | Error>();
+  await Promise.all(
+    chunkByQueryLength(askable).map(async (chunk) => {
+      try {
+        for (const job of await lookupChunk(listParseJobs, chunk)) found.set(job.id, job);
+      } catch (error) {
+        // The failure lands on this chunk's ids only; other chunks keep their answers.
+        const failure = error instanceof Error ? error : new Error(String(error));
+        for (const id of chunk) found.set(id, failure);
+      }
+    }),
+  );
+  return ids.map((id) => found.get(id) ?? null);
+}
+
+/**
+ * Asks for `ids` with `page_size` set to their number, then follows page tokens while some are
+ * still missing (the upstream may cap a page silently), asking each time only for the remainder.
+ * Results are matched by id, never by position, and only the ids asked for are kept.
+ */
+async function lookupChunk(
+  listParseJobs: (request: ListRequest) => Promise<ListPage>,
+  ids: readonly string[],
+): Promise<UpstreamJob[]> {
+  const wanted = new Set(ids);
+  const jobs: UpstreamJob[] = [];
+  const filter = ids.map((id) => ["job_ids", id] as const);
+  let pageToken: string | null = null;
+  do {
+    const page: ListPage = await listParseJobs({
+      filter,
+      pageSize: wanted.size,
+      pageToken,
+    });
+    for (const item of page.items) {
+      if (isUnreadable(item) || !wanted.has(item.id)) continue;
+      wanted.delete(item.id);
+      jobs.push(item);
+    }
+    if (page.items.length === 0) break;
+    pageToken = page.nextPageToken;
+  } while (pageToken !== null && wanted.size > 0);
+  return jobs;
+}
+
+/** Splits ids so that each chunk's `job_ids=…&job_ids=…` stays under the URL length budget. */
+export function chunkByQueryLength(ids: readonly string[]): string[][] {
+  const chunks: string[][] = [];
+  let current: string[] = [];
+  let length = 0;
+  for (const id of ids) {
+    const cost = "&job_ids=".length + encodeURIComponent(id).length;
+    if (current.length > 0 && length + cost > MAX_FILTER_QUERY_LENGTH) {
+      chunks.push(current);
+      current = [];
+      length = 0;
+    }
+    current.push(id);
+    length += cost;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}

@@ -1,0 +1,136 @@
+import type { GatewayContext } from "./context.js";
+import { decodeCursor, END, encodeCursor, type Position, START } from "./cursor.js";
+import { readWindow, type Window } from "./pagination.js";
+import { filterToRestParams, type ParseJobFilterInput, type RestFilter } from "./rest-params.js";
+import { badUserInput, GatewayError } from "./upstream/errors.js";
+import { isUnreadable, type UnreadableItem, type UpstreamJob } from "./upstream/list-response.js";
+
+/** The arguments of `Query.parseJobs`. */
+export interface ParseJobsArgs {
+  first?: number | null;
+  after?: string | null;
+  filter?: ParseJobFilterInput | null;
+}
+
+export const DEFAULT_FIRST = 20;
+
+/** One edge: a job and the position just after it, encoded into a cursor only when asked for. */
+export class ParseJobsEdge {
+  constructor(
+    private readonly item: UpstreamJob | UnreadableItem,
+    private readonly after: Position,
+    private readonly filterKey: string,
+  ) {}
+
+  get cursor(): string {
+    return encodeCursor(this.after, this.filterKey);
+  }
+
+  /** The job; for an item the gateway cannot read, an error that nulls this edge alone. */
+  node(): UpstreamJob {
+    if (isUnreadable(this.item)) {
+      throw new GatewayError(
+        "UPSTREAM_BAD_RESPONSE",
+        `LlamaCloud sent an unreadable job: ${this.item.unreadable}`,
+      );
+    }
+    return this.item;
+  }
+}
+
+/** What `pageInfo` resolves to. */
+export interface PageInfo {
+  hasNextPage: boolean;
+  hasPreviousPage: boolean;
+  startCursor: string | null;
+  endCursor: string | null;
+}
+
+/**
+ * One `parseJobs` page, fetched lazily: edges, pageInfo and totalCount share one upstream read,
+ * and `first: 0` reads the upstream only if `hasNextPage` or `totalCount` is selected.
+ */
+export class ParseJobsPage {
+  private window: Promise<Window> | undefined;
+  private readonly probes = new Map<Position, Promise<Window>>();
+
+  private constructor(
+    private readonly context: GatewayContext,
+    private readonly filter: RestFilter,
+    private readonly start: Position,
+    private readonly first: number,
+    private readonly hasPreviousPage: boolean,
+  ) {}
+
+  /** Checks the arguments before any upstream call; every mistake is a BAD_USER_INPUT. */
+  static fromArgs(args: ParseJobsArgs, context: GatewayContext): ParseJobsPage {
+    const max = context.config.maxPageSize;
+    const first = args.first ?? DEFAULT_FIRST;
+    if (first < 0 || first > max) {
+      throw badUserInput(`first must be from 0 to ${max} (got ${first})`);
+    }
+    const filter = filterToRestParams(args.filter);
+    const start = args.after == null ? START : decodeCursor(args.after, filter.key);
+    return new ParseJobsPage(context, filter, start, first, args.after != null);
+  }
+
+  async edges(): Promise<ParseJobsEdge[]> {
+    const { items } = await this.read();
+    return items.map(({ item, after }) => new ParseJobsEdge(item, after, this.filter.key));
+  }
+
+  async pageInfo(): Promise<PageInfo> {
+    if (this.first === 0) {
+      const hasNextPage = this.start !== END && (await this.probe(this.start)).items.length > 0;
+      return {
+        hasNextPage,
+        hasPreviousPage: this.hasPreviousPage,
+        startCursor: null,
+        endCursor: null,
+      };
+    }
+    const { items, hasNextPage } = await this.read();
+    const cursorOf = (index: number) => {
+      const entry = items[index];
+      return entry ? encodeCursor(entry.after, this.filter.key) : null;
+    };
+    return {
+      hasNextPage,
+      hasPreviousPage: this.hasPreviousPage,
+      startCursor: cursorOf(0),
+      endCursor: cursorOf(items.length - 1),
+    };
+  }
+
+  /** The upstream's estimate; read from a page already fetched when there is one. */
+  async totalCount(): Promise<number | null> {
+    if (this.filter.matchesNothing) return 0;
+    const window = await this.read();
+    if (window.fetched) return window.totalSize;
+    return (await this.probe(this.start === END ? START : this.start)).totalSize;
+  }
+
+  private read(): Promise<Window> {
+    this.window ??= this.fetch(this.start, this.first);
+    return this.window;
+  }
+
+  /** Reads one item from `from`: enough to learn whether any exist, and the total. */
+  private probe(from: Position): Promise<Window> {
+    let probe = this.probes.get(from);
+    if (!probe) {
+      probe = this.fetch(from, 1);
+      this.probes.set(from, probe);
+    }
+    return probe;
+  }
+
+  private fetch(from: Position, first: number): Promise<Window> {
+    if (this.filter.matchesNothing) {
+      return Promise.resolve({ items: [], hasNextPage: false, totalSize: 0, fetched: false });
+    }
+    const fetchPage = (pageToken: string | null, pageSize: number) =>
+      this.context.listParseJobs({ filter: this.filter.params, pageSize, pageToken });
+    return readWindow(fetchPage, from, first, this.context.config.maxPageSize);
+  }
+}

@@ -1,0 +1,43 @@
+import SchemaBuilder from "@pothos/core";
+import RelayPlugin from "@pothos/plugin-relay";
+import type { GatewayContext } from "../context.js";
+
+/** The one Pothos builder; each GraphQL type adds itself to it in its own file. */
+export const builder = new SchemaBuilder<{
+  Context: GatewayContext;
+  // Fields are non-null unless a field says otherwise: nullability is a decision, not a default.
+  DefaultFieldNullability: false;
+  Scalars: {
+    DateTime: { Input: string; Output: string };
+    ID: { Input: string; Output: string };
+  };
+}>({
+  plugins: [RelayPlugin],
+  defaultFieldNullability: false,
+  relay: {
+    // Node ids are the upstream job ids verbatim, so one id works in REST, GraphQL, logs and
+    // federation keys. ParseJob is the only Node, so decoding needs no type prefix.
+    encodeGlobalID: (_typename, id) => String(id),
+    decodeGlobalID: (id) => ({ typename: "ParseJob", id }),
+    nodeTypeOptions: {
+      description: "An object with a globally unique id, refetchable through `node` and `nodes`.",
+      resolveType: () => "ParseJob",
+    },
+    nodeQueryOptions: {
+      description:
+        "The object with this id (a parse job id as LlamaCloud gives it), or null when there is none.",
+      resolve: (_root, { id }, context) => context.jobs.load(id.id),
+    },
+    nodesQueryOptions: {
+      description:
+        "The objects with these ids, in the same order; null where there is none. All ids, with every other lookup in the operation, cost one upstream call per batch.",
+      // Each entry settles on its own, so a failed batch errors only its own entries.
+      resolve: (_root, { ids }, context) => ids.map(({ id }) => context.jobs.load(id)),
+    },
+    pageInfoTypeOptions: {
+      description: "Where a page of a connection stands in the whole list.",
+    },
+  },
+});
+
+builder.queryType({ description: "Parse jobs of LlamaCloud, read through `GET /api/v2/parse`." });

@@ -1,0 +1,108 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { errorForUpstreamAnswer, GatewayError } from "./errors.js";
+import { type HttpAnswer, httpGet, TransportError } from "./http.js";
+import { type ListPage, parseListPage } from "./list-response.js";
+
+/** REST query params as ordered pairs; `job_ids` repeats, so a plain object cannot hold them. */
+export type RestParams = ReadonlyArray<readonly [name: string, value: string]>;
+
+/** One call of `GET /api/v2/parse`. */
+export interface ListRequest {
+  /** The filter, already in REST names; re-sent unchanged with every page token. */
+  filter: RestParams;
+  pageSize: number;
+  pageToken: string | null;
+}
+
+export interface UpstreamClientOptions {
+  baseUrl: string;
+  timeoutMs: number;
+  maxRetries: number;
+  retryBaseDelayMs: number;
+}
+
+/** Waits the SDKs never exceed: a server asking for longer is ignored in favour of our backoff. */
+const MAX_HONOURED_RETRY_AFTER_MS = 60_000;
+const MAX_BACKOFF_MS = 8_000;
+
+/**
+ * The one module that talks HTTP to LlamaCloud's list endpoint: retries, timeouts and the mapping
+ * of every failure onto a GatewayError. It holds no per-caller state; the caller's
+ * `Authorization` value is passed in on each call and goes nowhere but the request header.
+ */
+export class UpstreamClient {
+  private readonly endpoint: URL;
+
+  constructor(private readonly options: UpstreamClientOptions) {
+    this.endpoint = new URL(`${options.baseUrl}/api/v2/parse`);
+  }
+
+  /** Fetches one page, retrying transient failures; throws a GatewayError for every failure. */
+  async listParseJobs(request: ListRequest, authorization: string): Promise<ListPage> {
+    const url = new URL(this.endpoint);
+    for (const [name, value] of request.filter) url.searchParams.append(name, value);
+    url.searchParams.set("page_size", String(request.pageSize));
+    if (request.pageToken !== null) url.searchParams.set("page_token", request.pageToken);
+    const headers = { authorization, accept: "application/json" };
+
+    for (let attempt = 0; ; attempt++) {
+      const retriesLeft = attempt < this.options.maxRetries;
+      let answer: HttpAnswer;
+      try {
+        answer = await httpGet(url, headers, this.options.timeoutMs);
+      } catch (error) {
+        if (!(error instanceof TransportError)) throw error;
+        if (retriesLeft) {
+          await sleep(this.backoffMs(attempt, undefined));
+          continue;
+        }
+        throw new GatewayError(
+          "UPSTREAM_UNAVAILABLE",
+          `LlamaCloud could not be reached: ${error.message}${this.afterAttempts(attempt)}`,
+        );
+      }
+      if (answer.status >= 200 && answer.status < 300) {
+        return parseListPage(answer.body, answer.status);
+      }
+      const askedWaitMs = retryAfterMs(answer.headers);
+      if (retriesLeft && isRetryable(answer.status)) {
+        await sleep(this.backoffMs(attempt, askedWaitMs));
+        continue;
+      }
+      const retryAfterSeconds =
+        askedWaitMs === undefined ? undefined : Math.max(1, Math.ceil(askedWaitMs / 1000));
+      throw errorForUpstreamAnswer(answer.status, answer.body, retryAfterSeconds);
+    }
+  }
+
+  /** `min(base · 2^attempt, 8 s)` less up to 25 % jitter, or what the server asked for. */
+  private backoffMs(attempt: number, askedMs: number | undefined): number {
+    if (askedMs !== undefined && askedMs <= MAX_HONOURED_RETRY_AFTER_MS) return askedMs;
+    const ceiling = Math.min(this.options.retryBaseDelayMs * 2 ** attempt, MAX_BACKOFF_MS);
+    return ceiling * (1 - Math.random() * 0.25);
+  }
+
+  private afterAttempts(attempt: number): string {
+    return attempt === 0 ? "" : ` (after ${attempt + 1} attempts)`;
+  }
+}
+
+/** Connection errors and timeouts are retried elsewhere; these are the statuses worth another try. */
+function isRetryable(status: number): boolean {
+  return status === 408 || status === 409 || status === 429 || status >= 500;
+}
+
+/** Reads `retry-after-ms` (milliseconds) or `retry-after` (seconds or an HTTP date). */
+export function retryAfterMs(
+  headers: Record<string, string | string[] | undefined>,
+  now: number = Date.now(),
+): number | undefined {
+  const ms = Number(headers["retry-after-ms"]);
+  if (headers["retry-after-ms"] !== undefined && Number.isFinite(ms) && ms >= 0) return ms;
+  const raw = headers["retry-after"];
+  if (typeof raw !== "string" || raw.trim() === "") return undefined;
+  const seconds = Number(raw);
+  if (Number.isFinite(seconds)) return seconds >= 0 ? seconds * 1000 : undefined;
+  const date = Date.parse(raw);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}

@@ -1,0 +1,79 @@
+import { GatewayError, isRecord } from "./errors.js";
+
+/**
+ * A job exactly as the upstream sent it, once its `id` is known to be a string. The other fields
+ * are checked where they are read (in the ParseJob type), so one odd field costs that field, not
+ * the page; fields the gateway does not know are never read.
+ */
+export interface UpstreamJob {
+  readonly id: string;
+  readonly [field: string]: unknown;
+}
+
+/** An item the gateway cannot represent at all (no string id); it still holds its place in the page. */
+export interface UnreadableItem {
+  readonly unreadable: string;
+}
+
+/** One page of `GET /api/v2/parse`. */
+export interface ListPage {
+  items: Array<UpstreamJob | UnreadableItem>;
+  /** Null at the end: an absent, null or empty token all mean there is no next page. */
+  nextPageToken: string | null;
+  /** The upstream's estimate of the total, when it sent one. */
+  totalSize: number | null;
+}
+
+/** Reads a 2xx body of the list endpoint; a body that is not the documented shape is UPSTREAM_BAD_RESPONSE. */
+export function parseListPage(body: string, status: number): ListPage {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    throw badResponse(
+      `the body is not JSON (starts with ${JSON.stringify(body.slice(0, 40))})`,
+      status,
+    );
+  }
+  if (!isRecord(parsed) || !Array.isArray(parsed.items)) {
+    throw badResponse("the body has no `items` array", status);
+  }
+  const token = parsed.next_page_token;
+  if (token !== undefined && token !== null && typeof token !== "string") {
+    throw badResponse(`next_page_token is a ${typeof token}, not a string`, status);
+  }
+  const total = parsed.total_size;
+  return {
+    items: parsed.items.map(readItem),
+    nextPageToken: token ? token : null,
+    totalSize:
+      typeof total === "number" && Number.isFinite(total) && total >= 0 ? Math.floor(total) : null,
+  };
+}
+
+function readItem(item: unknown, index: number): UpstreamJob | UnreadableItem {
+  if (!isRecord(item)) {
+    return { unreadable: `item ${index} of the upstream page is not an object` };
+  }
+  if (typeof item.id !== "string" || item.id === "") {
+    return {
+      unreadable: `item ${index} of the upstream page has no usable id (got ${JSON.stringify(item.id) ?? "nothing"})`,
+    };
+  }
+  return item as UpstreamJob;
+}
+
+/** True for an item that could not be read as a job. */
+export function isUnreadable(item: UpstreamJob | UnreadableItem): item is UnreadableItem {
+  return "unreadable" in item && typeof item.unreadable === "string" && !("id" in item);
+}
+
+function badResponse(reason: string, status: number): GatewayError {
+  return new GatewayError(
+    "UPSTREAM_BAD_RESPONSE",
+    `LlamaCloud sent an unexpected answer: ${reason}`,
+    {
+      upstreamStatus: status,
+    },
+  );
+}

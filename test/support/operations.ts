@@ -1,0 +1,47 @@
+import { graphql } from "../gql/index.js";
+
+/** A page of jobs with every field, as the tests and the README's example query ask for it. */
+export const PageQuery = graphql(`
+  query Page($first: Int, $after: String, $filter: ParseJobFilter) {
+    parseJobs(first: $first, after: $after, filter: $filter) {
+      totalCount
+      edges {
+        cursor
+        node {
+          id
+          projectId
+          status
+          createdAt
+          updatedAt
+          errorMessage
+          name
+          tier
+        }
+      }
+      pageInfo {
+        hasNextPage
+        hasPreviousPage
+        startCursor
+        endCursor
+      }
+    }
+  }
+`);
+
+/** Only what paging needs: ids and cursors, no totalCount. */
+export const IdsQuery = graphql(`
+  query Ids($first: Int, $after: String, $filter: ParseJobFilter) {
+    parseJobs(first: $first, after: $after, filter: $filter) {
+      edges {
+        cursor
+        node {
+          id
+        }
+      }
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+    }
+  }
+`);

@@ -1,0 +1,104 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { TypedDocumentNode } from "@graphql-typed-document-node/core";
+import { print } from "graphql";
+import { type Config, loadConfig } from "../../src/config.js";
+import {
+  DEMO_KEY,
+  type DemoUpstream,
+  type DemoUpstreamOptions,
+  startDemoUpstream,
+} from "../../src/demo-upstream/server.js";
+import { createGateway } from "../../src/yoga.js";
+
+/** A GraphQL answer as it came over the wire. */
+export interface GraphQLAnswer<T> {
+  status: number;
+  data?: T | null;
+  errors?: Array<{
+    message: string;
+    path?: Array<string | number>;
+    extensions?: Record<string, unknown>;
+  }>;
+}
+
+/** The demo upstream and the gateway in front of it, both on real loopback sockets. */
+export interface Stack {
+  demo: DemoUpstream;
+  gatewayUrl: string;
+  config: Config;
+  /** Posts an operation to the gateway's /graphql. */
+  query<T, V>(
+    document: TypedDocumentNode<T, V> | string,
+    variables?: V,
+    headers?: Record<string, string>,
+  ): Promise<GraphQLAnswer<T>>;
+  close(): Promise<void>;
+}
+
+export interface StackOptions {
+  demo?: DemoUpstreamOptions;
+  /** Overrides on top of the defaults below (the demo's key, fast retries). */
+  config?: Partial<Config>;
+}
+
+/** Starts a demo upstream and a gateway configured against it, as `npm start` would. */
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const demo = await startDemoUpstream(options.demo);
+  const config: Config = {
+    ...loadConfig({}),
+    baseUrl: demo.url,
+    apiKey: DEMO_KEY,
+    demoMode: false,
+    retryBaseDelayMs: 5,
+    ...options.config,
+  };
+  const server: Server = createServer(createGateway(config));
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const gatewayUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
+  return {
+    demo,
+    gatewayUrl,
+    config,
+    async query(document, variables, headers = {}) {
+      const response = await fetch(gatewayUrl, {
+        method: "POST",
+        headers: { "content-type": "application/json", accept: "application/json", ...headers },
+        body: JSON.stringify({
+          query: typeof document === "string" ? document : print(document),
+          variables,
+        }),
+      });
+      return { status: response.status, ...((await response.json()) as object) };
+    },
+    async close() {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      await demo.close();
+    },
+  };
+}
+
+/** Calls the demo upstream's REST endpoint directly, as a reference for what the gateway should show. */
+export async function restListing(
+  demo: DemoUpstream,
+  params: Array<[string, string]> = [],
+  key: string = DEMO_KEY,
+): Promise<Array<Record<string, unknown>>> {
+  const items: Array<Record<string, unknown>> = [];
+  let token: string | undefined;
+  do {
+    const url = new URL(`${demo.url}/api/v2/parse`);
+    for (const [name, value] of params) url.searchParams.append(name, value);
+    url.searchParams.set("page_size", "100");
+    if (token) url.searchParams.set("page_token", token);
+    const response = await fetch(url, { headers: { authorization: `Bearer ${key}` } });
+    const body = (await response.json()) as {
+      items: Array<Record<string, unknown>>;
+      next_page_token?: string | null;
+    };
+    items.push(...body.items);
+    token = body.next_page_token ?? undefined;
+  } while (token);
+  return items;
+}
