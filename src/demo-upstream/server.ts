@@ -4,6 +4,8 @@ import type { AddressInfo } from "node:net";
 import { TimestampError, timestampSortKey, toUtcTimestamp } from "../date-time.js";
 import { type DemoJob, generateJobs } from "./data.js";
 
+export type { DemoJob } from "./data.js";
+
 /**
  * A stand-in of LlamaCloud's `GET /api/v2/parse`, faithful to what is known of it: bearer keys,
  * repeated `job_ids`, inclusive date bounds, newest first, opaque page tokens bound to their query,
@@ -81,18 +83,25 @@ function validationError(param: string, msg: string, input: unknown): DemoError 
   return new DemoError(422, [{ type: "value_error", loc: ["query", param], msg, input }]);
 }
 
-/** Newest first; jobs without a creation time last; ties broken by id, descending. */
+/** A sortable key for a job's creation time; "" (last) when it has none or an unreadable one. */
+function createdKey(job: DemoJob): string {
+  const created = job.json.created_at;
+  if (typeof created !== "string") return "";
+  try {
+    return timestampSortKey(toUtcTimestamp(created, "utc-if-missing"));
+  } catch {
+    return "";
+  }
+}
+
+/** Newest first; jobs without a readable creation time last; ties broken by id, descending. */
 function sortNewestFirst(jobs: DemoJob[]): DemoJob[] {
-  const key = (job: DemoJob) =>
-    typeof job.json.created_at === "string"
-      ? timestampSortKey(toUtcTimestamp(job.json.created_at, "utc-if-missing"))
-      : "";
-  return [...jobs].sort((a, b) => {
-    const ka = key(a);
-    const kb = key(b);
-    if (ka !== kb) return ka < kb ? 1 : -1;
-    return String(a.json.id) < String(b.json.id) ? 1 : -1;
+  const keyed = jobs.map((job) => ({ job, key: createdKey(job), id: String(job.json.id) }));
+  keyed.sort((a, b) => {
+    if (a.key !== b.key) return a.key < b.key ? 1 : -1;
+    return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
   });
+  return keyed.map(({ job }) => job);
 }
 
 function matcher(params: URLSearchParams): { key: string; matches: (job: DemoJob) => boolean } {
@@ -128,9 +137,8 @@ function matcher(params: URLSearchParams): { key: string; matches: (job: DemoJob
     if (organization !== null && job.organizationId !== organization) return false;
     if (ids.length > 0 && !idSet.has(String(job.json.id))) return false;
     if (after !== null || before !== null) {
-      const created = job.json.created_at;
-      if (typeof created !== "string") return false;
-      const at = timestampSortKey(toUtcTimestamp(created, "utc-if-missing"));
+      const at = createdKey(job);
+      if (at === "") return false;
       if (after !== null && at < after) return false;
       if (before !== null && at > before) return false;
     }

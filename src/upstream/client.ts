@@ -62,7 +62,7 @@ export class UpstreamClient {
         );
       }
       if (answer.status >= 200 && answer.status < 300) {
-        return parseListPage(answer.body, answer.status);
+        return parseListPage(answer.body, answer.status, (text) => redact(text, authorization));
       }
       const askedWaitMs = retryAfterMs(answer.headers);
       if (retriesLeft && isRetryable(answer.status)) {
@@ -71,7 +71,11 @@ export class UpstreamClient {
       }
       const retryAfterSeconds =
         askedWaitMs === undefined ? undefined : Math.max(1, Math.ceil(askedWaitMs / 1000));
-      throw errorForUpstreamAnswer(answer.status, answer.body, retryAfterSeconds);
+      throw errorForUpstreamAnswer(
+        answer.status,
+        redact(answer.body, authorization),
+        retryAfterSeconds,
+      );
     }
   }
 
@@ -85,6 +89,15 @@ export class UpstreamClient {
   private afterAttempts(attempt: number): string {
     return attempt === 0 ? "" : ` (after ${attempt + 1} attempts)`;
   }
+}
+
+/**
+ * Removes the caller's key from upstream text before any of it reaches an error message: an
+ * upstream (or a proxy in front of it) that echoes the request must not leak the key.
+ */
+function redact(text: string, authorization: string): string {
+  const key = authorization.replace(/^Bearer\s+/i, "");
+  return key.length >= 4 ? text.split(key).join("[redacted]") : text;
 }
 
 /** Connection errors and timeouts are retried elsewhere; these are the statuses worth another try. */

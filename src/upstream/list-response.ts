@@ -25,13 +25,17 @@ export interface ListPage {
 }
 
 /** Reads a 2xx body of the list endpoint; a body that is not the documented shape is UPSTREAM_BAD_RESPONSE. */
-export function parseListPage(body: string, status: number): ListPage {
+export function parseListPage(
+  body: string,
+  status: number,
+  redact: (text: string) => string = (text) => text,
+): ListPage {
   let parsed: unknown;
   try {
     parsed = JSON.parse(body);
   } catch {
     throw badResponse(
-      `the body is not JSON (starts with ${JSON.stringify(body.slice(0, 40))})`,
+      `the body is not JSON (starts with ${JSON.stringify(redact(body).slice(0, 40))})`,
       status,
     );
   }

@@ -14,10 +14,14 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
  * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
  */
 type Documents = {
+    "\n  query Nodes($ids: [ID!]!) {\n    nodes(ids: $ids) {\n      id\n      ... on ParseJob {\n        status\n        name\n      }\n    }\n  }\n": typeof types.NodesDocument,
+    "\n  query NodeById($id: ID!) {\n    node(id: $id) {\n      __typename\n      id\n    }\n  }\n": typeof types.NodeByIdDocument,
     "\n  query Page($first: Int, $after: String, $filter: ParseJobFilter) {\n    parseJobs(first: $first, after: $after, filter: $filter) {\n      totalCount\n      edges {\n        cursor\n        node {\n          id\n          projectId\n          status\n          createdAt\n          updatedAt\n          errorMessage\n          name\n          tier\n        }\n      }\n      pageInfo {\n        hasNextPage\n        hasPreviousPage\n        startCursor\n        endCursor\n      }\n    }\n  }\n": typeof types.PageDocument,
     "\n  query Ids($first: Int, $after: String, $filter: ParseJobFilter) {\n    parseJobs(first: $first, after: $after, filter: $filter) {\n      edges {\n        cursor\n        node {\n          id\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": typeof types.IdsDocument,
 };
 const documents: Documents = {
+    "\n  query Nodes($ids: [ID!]!) {\n    nodes(ids: $ids) {\n      id\n      ... on ParseJob {\n        status\n        name\n      }\n    }\n  }\n": types.NodesDocument,
+    "\n  query NodeById($id: ID!) {\n    node(id: $id) {\n      __typename\n      id\n    }\n  }\n": types.NodeByIdDocument,
     "\n  query Page($first: Int, $after: String, $filter: ParseJobFilter) {\n    parseJobs(first: $first, after: $after, filter: $filter) {\n      totalCount\n      edges {\n        cursor\n        node {\n          id\n          projectId\n          status\n          createdAt\n          updatedAt\n          errorMessage\n          name\n          tier\n        }\n      }\n      pageInfo {\n        hasNextPage\n        hasPreviousPage\n        startCursor\n        endCursor\n      }\n    }\n  }\n": types.PageDocument,
     "\n  query Ids($first: Int, $after: String, $filter: ParseJobFilter) {\n    parseJobs(first: $first, after: $after, filter: $filter) {\n      edges {\n        cursor\n        node {\n          id\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": types.IdsDocument,
 };
@@ -36,6 +40,14 @@ const documents: Documents = {
  */
 export function graphql(source: string): unknown;
 
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Nodes($ids: [ID!]!) {\n    nodes(ids: $ids) {\n      id\n      ... on ParseJob {\n        status\n        name\n      }\n    }\n  }\n"): (typeof documents)["\n  query Nodes($ids: [ID!]!) {\n    nodes(ids: $ids) {\n      id\n      ... on ParseJob {\n        status\n        name\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query NodeById($id: ID!) {\n    node(id: $id) {\n      __typename\n      id\n    }\n  }\n"): (typeof documents)["\n  query NodeById($id: ID!) {\n    node(id: $id) {\n      __typename\n      id\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -1,0 +1,65 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, DEFAULT_BASE_URL, loadConfig } from "../src/config.js";
+
+describe("loadConfig", () => {
+  it("has defaults, and demo mode when neither key nor base URL is set", () => {
+    expect(loadConfig({})).toEqual({
+      apiKey: undefined,
+      baseUrl: DEFAULT_BASE_URL,
+      demoMode: true,
+      port: 4000,
+      timeoutMs: 60_000,
+      maxRetries: 2,
+      retryBaseDelayMs: 500,
+      maxPageSize: 100,
+      lookupBatchSize: 100,
+    });
+  });
+
+  it("reads every variable, treating blank values as unset", () => {
+    const config = loadConfig({
+      LLAMA_CLOUD_API_KEY: "llx-abc",
+      LLAMA_CLOUD_BASE_URL: "https://api.cloud.eu.llamaindex.ai/",
+      PORT: "8080",
+      LLAMA_CLOUD_TIMEOUT_MS: "1500",
+      LLAMA_CLOUD_MAX_RETRIES: "0",
+      MAX_PAGE_SIZE: " ",
+      LOOKUP_BATCH_SIZE: "50",
+    });
+    expect(config).toMatchObject({
+      apiKey: "llx-abc",
+      baseUrl: "https://api.cloud.eu.llamaindex.ai",
+      demoMode: false,
+      port: 8080,
+      timeoutMs: 1500,
+      maxRetries: 0,
+      maxPageSize: 100,
+      lookupBatchSize: 50,
+    });
+    expect(loadConfig({ LLAMA_CLOUD_BASE_URL: "http://127.0.0.1:9" }).demoMode).toBe(false);
+  });
+
+  it.each([
+    [{ PORT: "eighty" }, 'PORT must be a whole number from 0 to 65535 (got "eighty")'],
+    [{ PORT: "70000" }, 'PORT must be a whole number from 0 to 65535 (got "70000")'],
+    [
+      { LLAMA_CLOUD_TIMEOUT_MS: "1.5" },
+      "LLAMA_CLOUD_TIMEOUT_MS must be a whole number from 1 to 600000",
+    ],
+    [
+      { LLAMA_CLOUD_MAX_RETRIES: "-1" },
+      "LLAMA_CLOUD_MAX_RETRIES must be a whole number from 0 to 10",
+    ],
+    [{ MAX_PAGE_SIZE: "0" }, "MAX_PAGE_SIZE must be a whole number from 1 to 1000"],
+    [{ LOOKUP_BATCH_SIZE: "1e3" }, "LOOKUP_BATCH_SIZE must be a whole number from 1 to 1000"],
+    [
+      { LLAMA_CLOUD_BASE_URL: "api.cloud.llamaindex.ai" },
+      "LLAMA_CLOUD_BASE_URL must be an absolute http(s) URL",
+    ],
+    [{ LLAMA_CLOUD_BASE_URL: "ftp://example.test" }, "LLAMA_CLOUD_BASE_URL must use http or https"],
+    [{ LLAMA_CLOUD_BASE_URL: "https://u:p@example.test" }, "LLAMA_CLOUD_BASE_URL must not carry"],
+  ])("refuses %j, naming the variable", (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+});
