@@ -1,3 +1,4 @@
+import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
 import { createYoga, type YogaServerInstance } from "graphql-yoga";
 import type { Config } from "./config.js";
 import { createGatewayContext, type GatewayContext } from "./context.js";
@@ -27,6 +28,8 @@ export function createGateway(config: Config): Gateway {
     schema,
     graphqlEndpoint: "/graphql",
     graphiql: { title: "parse-jobs-graphql", defaultQuery: EXAMPLE_QUERY },
+    // GraphiQL bundled into the server instead of loaded from a CDN: it works offline.
+    renderGraphiQL,
     landingPage: false,
     // GraphQL errors (every GatewayError) go out as they are; anything else is masked.
     maskedErrors: true,

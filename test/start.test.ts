@@ -1,0 +1,90 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { once } from "node:events";
+import { afterEach, describe, expect, it } from "vitest";
+
+const running: ChildProcess[] = [];
+afterEach(() => {
+  for (const child of running.splice(0)) child.kill("SIGKILL");
+});
+
+/** Runs `npm start`'s entry point with the given environment (nothing else inherited but PATH). */
+function start(env: Record<string, string>) {
+  const child = spawn(process.execPath, ["--import", "tsx", "src/index.ts"], {
+    env: { PATH: process.env.PATH ?? "", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  running.push(child);
+  let stdout = "";
+  let stderr = "";
+  child.stdout?.on("data", (chunk: Buffer) => {
+    stdout += chunk;
+  });
+  child.stderr?.on("data", (chunk: Buffer) => {
+    stderr += chunk;
+  });
+  return { child, output: () => ({ stdout, stderr }) };
+}
+
+async function waitFor(predicate: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+describe("npm start", () => {
+  it("without configuration serves the demo upstream, GraphiQL and queries", async () => {
+    const { output } = start({ PORT: "0" });
+    await waitFor(() => /GraphQL gateway on (\S+)/.test(output().stdout), "the listening line");
+    const url = /GraphQL gateway on (\S+)/.exec(output().stdout)?.[1] as string;
+    expect(output().stdout).toContain("Demo mode");
+
+    const answer = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        query: "{ parseJobs(first: 2) { totalCount edges { node { id } } } }",
+      }),
+    });
+    const body = (await answer.json()) as {
+      data: { parseJobs: { totalCount: number; edges: unknown[] } };
+    };
+    expect(body.data.parseJobs.totalCount).toBe(320);
+    expect(body.data.parseJobs.edges).toHaveLength(2);
+
+    const page = await fetch(url, { headers: { accept: "text/html" } });
+    const html = await page.text();
+    expect(page.headers.get("content-type")).toContain("text/html");
+    // The example query is preloaded, and GraphiQL is bundled rather than fetched from a CDN.
+    expect(html).toContain("RecentParseJobs");
+    expect(html).not.toContain("unpkg.com");
+  });
+
+  it("stops on a bad variable with a message that names it", async () => {
+    const { child, output } = start({ PORT: "not-a-port" });
+    const [code] = await once(child, "exit");
+    expect(code).toBe(1);
+    expect(output().stderr).toContain(
+      'Invalid configuration: PORT must be a whole number from 0 to 65535 (got "not-a-port")',
+    );
+  });
+
+  it("with only a base URL, says that callers must bring their own key, and never prints one", async () => {
+    const { output } = start({ PORT: "0", LLAMA_CLOUD_BASE_URL: "http://127.0.0.1:9" });
+    await waitFor(() => output().stdout.includes("GraphQL gateway on"), "the listening line");
+    expect(output().stdout).toContain("every caller must send its own Authorization");
+    expect(output().stdout).not.toContain("Demo mode");
+  });
+
+  it("with a key, never prints it", async () => {
+    const key = "llx-start-test-secret-42";
+    const { output } = start({
+      PORT: "0",
+      LLAMA_CLOUD_API_KEY: key,
+      LLAMA_CLOUD_BASE_URL: "http://127.0.0.1:9",
+    });
+    await waitFor(() => output().stdout.includes("GraphQL gateway on"), "the listening line");
+    expect(`${output().stdout}${output().stderr}`).not.toContain(key);
+  });
+});
