@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { generateJobs } from "../src/demo-upstream/data.js";
 import { graphql } from "./gql/index.js";
-import { restListing, type Stack, startStack } from "./support/stack.js";
+import { asGraphQL, restListing, type Stack, startStack } from "./support/stack.js";
 
 const JobFields = `id projectId status createdAt updatedAt errorMessage name tier`;
 
@@ -26,20 +26,10 @@ const NodeQuery = graphql(`
   }
 `);
 
-/** The REST item as the gateway should show it. */
+/** The REST item of `id` as the gateway should show it. */
 function expected(job: Record<string, unknown> | undefined) {
   if (!job) throw new Error("no such job in the REST listing");
-  const utc = (value: unknown) => (typeof value === "string" ? value.replace("+00:00", "Z") : null);
-  return {
-    id: job.id,
-    projectId: job.project_id,
-    status: job.status,
-    createdAt: utc(job.created_at),
-    updatedAt: utc(job.updated_at),
-    errorMessage: job.error_message ?? null,
-    name: job.name ?? null,
-    tier: job.tier ?? null,
-  };
+  return asGraphQL(job);
 }
 
 describe("lookups by id", () => {

@@ -102,3 +102,18 @@ export async function restListing(
   } while (token);
   return items;
 }
+
+/** A REST item as the gateway shows it: camelCase, nulls for missing fields, timestamps in UTC. */
+export function asGraphQL(job: Record<string, unknown>) {
+  const utc = (value: unknown) => (typeof value === "string" ? value.replace("+00:00", "Z") : null);
+  return {
+    id: job.id,
+    projectId: job.project_id,
+    status: job.status,
+    createdAt: utc(job.created_at),
+    updatedAt: utc(job.updated_at),
+    errorMessage: job.error_message ?? null,
+    name: job.name ?? null,
+    tier: job.tier ?? null,
+  };
+}
