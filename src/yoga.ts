@@ -6,15 +6,33 @@ import { schema } from "./schema/index.js";
 import { UpstreamClient } from "./upstream/client.js";
 
 /** The query GraphiQL opens with: a page of jobs and how to get the next one. */
-export const EXAMPLE_QUERY = `# Parse jobs, newest first. Run it, then pass pageInfo.endCursor as "after".
+export const EXAMPLE_QUERY = `# Newest parse jobs first. Run it, then put
+# pageInfo.endCursor into the "after" variable
+# to get the next page.
 query RecentParseJobs($after: String) {
-  parseJobs(first: 10, after: $after, filter: { status: COMPLETED }) {
+  parseJobs(
+    first: 10
+    after: $after
+    filter: { status: COMPLETED }
+  ) {
     totalCount
     edges {
       cursor
-      node { id name status tier createdAt updatedAt projectId errorMessage }
+      node {
+        id
+        name
+        status
+        tier
+        createdAt
+        updatedAt
+        projectId
+        errorMessage
+      }
     }
-    pageInfo { hasNextPage endCursor }
+    pageInfo {
+      hasNextPage
+      endCursor
+    }
   }
 }
 `;
