@@ -1,0 +1,65 @@
+import { readFile } from "node:fs/promises";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { createGatewayRuntime } from "@graphql-hive/gateway-runtime";
+import { composeServices } from "@theguild/federation-composition";
+import { parse } from "graphql";
+import { documentsTypeDefs } from "../documents-subgraph/server.js";
+
+/** The committed subgraph SDL of this gateway, as a router would fetch it through `_service`. */
+export function committedSubgraphSdl(): Promise<string> {
+  return readFile(new URL("../../schema/subgraph.graphql", import.meta.url), "utf8");
+}
+
+/**
+ * Composes the parse-jobs subgraph (from its committed SDL) with the test's documents subgraph.
+ * Throws with every composition error spelled out, so a failing test says what broke.
+ */
+export async function composeWithDocuments(parseJobsUrl: string, documentsUrl: string) {
+  const result = composeServices([
+    { name: "parse-jobs", typeDefs: parse(await committedSubgraphSdl()), url: parseJobsUrl },
+    { name: "documents", typeDefs: parse(documentsTypeDefs), url: documentsUrl },
+  ]);
+  if (result.errors) {
+    throw new Error(`composition failed:\n${result.errors.map((e) => e.message).join("\n")}`);
+  }
+  return result;
+}
+
+/** A Hive Gateway (its runtime, in this process) serving a supergraph on a loopback port. */
+export interface FederationGateway {
+  readonly url: string;
+  query<T>(
+    query: string,
+    variables?: Record<string, unknown>,
+  ): Promise<{ data?: T; errors?: unknown[] }>;
+  close(): Promise<void>;
+}
+
+/** Starts Hive Gateway's runtime on a supergraph SDL, as `hive-gateway supergraph` would. */
+export async function startFederationGateway(supergraphSdl: string): Promise<FederationGateway> {
+  const gateway = createGatewayRuntime({
+    supergraph: supergraphSdl,
+    logging: false,
+    maskedErrors: false,
+  });
+  const server: Server = createServer(gateway);
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
+  return {
+    url,
+    async query(query, variables) {
+      const response = await fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/json", accept: "application/json" },
+        body: JSON.stringify({ query, variables }),
+      });
+      return (await response.json()) as { data?: never; errors?: unknown[] };
+    },
+    async close() {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      await gateway.dispose();
+    },
+  };
+}
