@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import { createGatewayRuntime } from "@graphql-hive/gateway-runtime";
 import { composeServices } from "@theguild/federation-composition";
 import { parse } from "graphql";
+import { createGatewayConfig, type Subgraph } from "../../examples/hive-gateway/gateway.config.js";
 import { documentsTypeDefs } from "../documents-subgraph/server.js";
 
 /** The committed subgraph SDL of this gateway, as a router would fetch it through `_service`. */
@@ -31,30 +32,41 @@ export interface FederationGateway {
   readonly url: string;
   query<T>(
     query: string,
-    variables?: Record<string, unknown>,
-  ): Promise<{ data?: T; errors?: unknown[] }>;
+    headers?: Record<string, string>,
+  ): Promise<{
+    data?: T;
+    errors?: Array<{ path?: unknown[]; extensions?: Record<string, unknown> }>;
+  }>;
   close(): Promise<void>;
 }
 
-/** Starts Hive Gateway's runtime on a supergraph SDL, as `hive-gateway supergraph` would. */
-export async function startFederationGateway(supergraphSdl: string): Promise<FederationGateway> {
+/**
+ * Starts Hive Gateway's runtime with the README's configuration (examples/hive-gateway), which
+ * composes the running subgraphs from their `_service { sdl }`.
+ */
+export async function startFederationGateway(
+  subgraphs: readonly Subgraph[],
+): Promise<FederationGateway> {
   const gateway = createGatewayRuntime({
-    supergraph: supergraphSdl,
+    ...createGatewayConfig(subgraphs),
     logging: false,
+    // Subgraph errors are shown as they are, so that a failing test says what went wrong.
     maskedErrors: false,
   });
+  // Compose now rather than on the first request, so tests count only their own subgraph calls.
+  await gateway.getSchema();
   const server: Server = createServer(gateway);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
   return {
     url,
-    async query(query, variables) {
+    async query(query, headers = {}) {
       const response = await fetch(url, {
         method: "POST",
-        headers: { "content-type": "application/json", accept: "application/json" },
-        body: JSON.stringify({ query, variables }),
+        headers: { "content-type": "application/json", accept: "application/json", ...headers },
+        body: JSON.stringify({ query }),
       });
-      return (await response.json()) as { data?: never; errors?: unknown[] };
+      return (await response.json()) as never;
     },
     async close() {
       server.closeAllConnections();
