@@ -13,18 +13,18 @@ export function committedSubgraphSdl(): Promise<string> {
 }
 
 /**
- * Composes the parse-jobs subgraph (from its committed SDL) with the test's documents subgraph.
- * Throws with every composition error spelled out, so a failing test says what broke.
+ * Composes the parse-jobs subgraph (from its committed SDL) with another subgraph's SDL, by
+ * default the test's documents subgraph. Only composition happens here, so the URLs are nominal.
  */
-export async function composeWithDocuments(parseJobsUrl: string, documentsUrl: string) {
-  const result = composeServices([
-    { name: "parse-jobs", typeDefs: parse(await committedSubgraphSdl()), url: parseJobsUrl },
-    { name: "documents", typeDefs: parse(documentsTypeDefs), url: documentsUrl },
+export async function composeWithDocuments(otherTypeDefs: string = documentsTypeDefs) {
+  return composeServices([
+    {
+      name: "parse-jobs",
+      typeDefs: parse(await committedSubgraphSdl()),
+      url: "http://parse-jobs.test/graphql",
+    },
+    { name: "documents", typeDefs: parse(otherTypeDefs), url: "http://documents.test/graphql" },
   ]);
-  if (result.errors) {
-    throw new Error(`composition failed:\n${result.errors.map((e) => e.message).join("\n")}`);
-  }
-  return result;
 }
 
 /** A Hive Gateway (its runtime, in this process) serving a supergraph on a loopback port. */
