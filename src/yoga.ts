@@ -2,7 +2,7 @@ import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
 import { createYoga, type YogaServerInstance } from "graphql-yoga";
 import type { Config } from "./config.js";
 import { createGatewayContext, type GatewayContext } from "./context.js";
-import { schema } from "./schema/index.js";
+import { subgraphSchema } from "./schema/index.js";
 import { UpstreamClient } from "./upstream/client.js";
 
 /** The query GraphiQL opens with: a page of jobs and how to get the next one. */
@@ -43,7 +43,9 @@ export type Gateway = YogaServerInstance<Record<string, unknown>, GatewayContext
 export function createGateway(config: Config): Gateway {
   const upstream = new UpstreamClient(config);
   return createYoga<Record<string, unknown>, GatewayContext>({
-    schema,
+    // The subgraph schema: the client schema plus `_service`/`_entities`, so apps and federation
+    // routers share this one endpoint.
+    schema: subgraphSchema,
     graphqlEndpoint: "/graphql",
     graphiql: { title: "parse-jobs-graphql", defaultQuery: EXAMPLE_QUERY },
     // GraphiQL bundled into the server instead of loaded from a CDN: it works offline.

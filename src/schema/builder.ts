@@ -1,4 +1,6 @@
 import SchemaBuilder from "@pothos/core";
+import DirectivePlugin from "@pothos/plugin-directives";
+import FederationPlugin from "@pothos/plugin-federation";
 import RelayPlugin from "@pothos/plugin-relay";
 import type { GatewayContext } from "../context.js";
 
@@ -12,7 +14,8 @@ export const builder = new SchemaBuilder<{
     ID: { Input: string; Output: string };
   };
 }>({
-  plugins: [RelayPlugin],
+  // Federation after directives (it emits its directives through them); see src/schema/federation.ts.
+  plugins: [RelayPlugin, DirectivePlugin, FederationPlugin],
   defaultFieldNullability: false,
   relay: {
     // Node ids are the upstream job ids verbatim, so one id works in REST, GraphQL, logs and
@@ -36,6 +39,8 @@ export const builder = new SchemaBuilder<{
     },
     pageInfoTypeOptions: {
       description: "Where a page of a connection stands in the whole list.",
+      // Other Relay-style subgraphs define PageInfo too; @shareable lets a supergraph merge them.
+      shareable: true,
     },
   },
 });

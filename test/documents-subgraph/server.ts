@@ -1,0 +1,68 @@
+import { readFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { buildSubgraphSchema } from "@apollo/subgraph";
+import { parse } from "graphql";
+import { createYoga } from "graphql-yoga";
+
+/** The documents subgraph's SDL, as it is composed with the parse-jobs subgraph. */
+export const documentsTypeDefs = readFileSync(new URL("./schema.graphql", import.meta.url), "utf8");
+
+/** One document of the test subgraph; `parseJobId` null means it was never parsed. */
+export interface TestDocument {
+  id: string;
+  title: string;
+  parseJobId: string | null;
+}
+
+/** The documents subgraph on a loopback port, counting the requests it serves. */
+export interface DocumentsSubgraph {
+  readonly url: string;
+  requests(): number;
+  close(): Promise<void>;
+}
+
+/** Serves `documents` over real HTTP, the way another team's subgraph would run. */
+export async function startDocumentsSubgraph(
+  documents: readonly TestDocument[],
+): Promise<DocumentsSubgraph> {
+  const schema = buildSubgraphSchema({
+    typeDefs: parse(documentsTypeDefs),
+    resolvers: {
+      Query: {
+        documents: (_root: unknown, args: { first: number; after?: string | null }) => {
+          const start = args.after ? Number(args.after) + 1 : 0;
+          const slice = documents.slice(start, start + args.first);
+          return {
+            edges: slice.map((node, index) => ({ cursor: String(start + index), node })),
+            pageInfo: {
+              hasNextPage: start + slice.length < documents.length,
+              hasPreviousPage: start > 0,
+              startCursor: slice.length > 0 ? String(start) : null,
+              endCursor: slice.length > 0 ? String(start + slice.length - 1) : null,
+            },
+          };
+        },
+      },
+      Document: {
+        parseJob: (document: TestDocument) =>
+          document.parseJobId === null ? null : { id: document.parseJobId },
+      },
+    },
+  });
+  let requests = 0;
+  const yoga = createYoga({ schema, graphqlEndpoint: "/graphql", logging: false });
+  const server: Server = createServer((request, response) => {
+    requests++;
+    return yoga(request, response);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`,
+    requests: () => requests,
+    async close() {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}

@@ -1,0 +1,92 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { DEMO_KEY } from "../src/demo-upstream/server.js";
+import { type DocumentsSubgraph, startDocumentsSubgraph } from "./documents-subgraph/server.js";
+import { asGraphQL, JOB_FIELDS, type RestJob } from "./support/expected-job.js";
+import { restListing, type Stack, startStack } from "./support/stack.js";
+import { type FederationGateway, startFederationGateway } from "./support/supergraph.js";
+
+describe("through Hive Gateway, composed with a documents subgraph", () => {
+  let stack: Stack;
+  let documents: DocumentsSubgraph;
+  let gateway: FederationGateway;
+  let everything: RestJob[];
+  let referenced: RestJob[];
+  // The subgraph has no key of its own here: jobs are read with the caller's key, which the
+  // gateway configuration forwards.
+  const asCaller = { authorization: `Bearer ${DEMO_KEY}` };
+  beforeAll(async () => {
+    stack = await startStack({ config: { apiKey: undefined } });
+    everything = await restListing(stack.demo);
+    // 148 real jobs from across the listing, 2 unknown ids and 2 documents never parsed:
+    // 150 job references in all.
+    referenced = everything.filter((_job, index) => index % 2 === 0).slice(0, 148);
+    const jobIds: Array<string | null> = referenced.map((job) => String(job.id));
+    jobIds.splice(40, 0, "pjb-gone-1", null);
+    jobIds.splice(120, 0, null, "pjb-gone-2");
+    documents = await startDocumentsSubgraph(
+      jobIds.map((parseJobId, index) => ({
+        id: `doc-${index}`,
+        title: `Doc ${index}`,
+        parseJobId,
+      })),
+    );
+    gateway = await startFederationGateway([
+      { name: "parse-jobs", url: stack.gatewayUrl },
+      { name: "documents", url: documents.url },
+    ]);
+  });
+  afterAll(async () => {
+    await gateway?.close();
+    await documents?.close();
+    await stack?.close();
+  });
+  beforeEach(() => stack.demo.reset());
+
+  const DOCUMENTS = `{ documents(first: 200) { edges { node { id title parseJob { ${JOB_FIELDS} } } } } }`;
+  type DocumentsAnswer = {
+    documents: { edges: Array<{ node: { id: string; title: string; parseJob: unknown } }> };
+  };
+
+  it("resolves 150 job references from another subgraph with ⌈150 / batch⌉ upstream calls", async () => {
+    const documentsRequests = documents.requests();
+    const answer = await gateway.query<DocumentsAnswer>(DOCUMENTS, asCaller);
+    // A dangling reference (a job that does not exist) is null in `_entities`; the gateway then
+    // nulls that document's parseJob and says why, on that path alone.
+    expect(answer.errors?.map((error) => error.path?.slice(0, 5))).toEqual(
+      [40, 121].map((index) => ["documents", "edges", index, "node", "parseJob"]),
+    );
+    const nodes = answer.data?.documents.edges.map((edge) => edge.node) ?? [];
+    expect(nodes).toHaveLength(152);
+    const expected: unknown[] = referenced.map(asGraphQL);
+    expected.splice(40, 0, null, null);
+    expected.splice(120, 0, null, null);
+    expect(nodes.map((node) => node.parseJob)).toEqual(expected);
+    expect(stack.demo.listCalls()).toBe(Math.ceil(150 / stack.config.lookupBatchSize));
+    expect(stack.demo.listCalls()).toBe(2);
+    expect(
+      stack.demo.requests.every((request) => request.authorization === asCaller.authorization),
+    );
+    expect(documents.requests() - documentsRequests).toBe(1);
+  });
+
+  it("without the caller's key, fails the job fields as UNAUTHENTICATED and calls nothing", async () => {
+    const answer = await gateway.query<DocumentsAnswer>(DOCUMENTS);
+    const nodes = answer.data?.documents.edges.map((edge) => edge.node) ?? [];
+    expect(nodes).toHaveLength(152);
+    expect(nodes.every((node) => node.parseJob === null)).toBe(true);
+    expect(answer.errors?.some((error) => error.extensions?.code === "UNAUTHENTICATED")).toBe(true);
+    expect(stack.demo.listCalls()).toBe(0);
+  });
+
+  it("serves the subgraph's own root fields through the gateway too", async () => {
+    const answer = await gateway.query<{
+      parseJobs: { edges: Array<{ node: { id: string } }>; pageInfo: { hasNextPage: boolean } };
+    }>("{ parseJobs(first: 5) { edges { node { id } } pageInfo { hasNextPage } } }", asCaller);
+    expect(answer.errors).toBeUndefined();
+    expect(answer.data?.parseJobs.edges.map((edge) => edge.node.id)).toEqual(
+      everything.slice(0, 5).map((job) => job.id),
+    );
+    expect(answer.data?.parseJobs.pageInfo.hasNextPage).toBe(true);
+    expect(stack.demo.listCalls()).toBe(1);
+  });
+});
