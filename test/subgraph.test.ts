@@ -76,11 +76,19 @@ describe("the parse-jobs subgraph", () => {
     expect(supergraphSdl).toMatch(/@join__type\(graph: DOCUMENTS, key: "id", resolvable: false\)/);
   });
 
-  it("refuses to compose when another subgraph also serves `node`: one subgraph must own it", async () => {
+  it("composes with another Relay-style subgraph that also serves a shareable `node`", async () => {
     const withNode = `${documentsTypeDefs}\nextend type Query { node(id: ID!): Node @shareable }\n`;
     const result = await composeWithDocuments(withNode);
+    expect(result.errors).toBeUndefined();
+    // One Query.node in the supergraph, with no @join__field: every subgraph may resolve it.
+    expect(result.supergraphSdl?.match(/ {2}node\(id: ID!\): Node\n/g)).toHaveLength(1);
+  });
+
+  it("refuses to compose with a subgraph whose `node` is not shareable, naming it", async () => {
+    const withNode = `${documentsTypeDefs}\nextend type Query { node(id: ID!): Node }\n`;
+    const result = await composeWithDocuments(withNode);
     expect(result.errors?.map((error) => error.message).join("\n")).toMatch(
-      /Non-shareable field "Query\.node".*parse-jobs/,
+      /Non-shareable field "Query\.node"/,
     );
   });
 

@@ -26,12 +26,16 @@ export const builder = new SchemaBuilder<{
       description: "An object with a globally unique id, refetchable through `node` and `nodes`.",
       resolveType: () => "ParseJob",
     },
+    // Shareable because Relay-style subgraphs each serve `node`/`nodes`, and Federation 2 composes a
+    // root field defined in several subgraphs only when every one marks it so (see README).
     nodeQueryOptions: {
+      shareable: true,
       description:
         "The object with this id (a parse job id as LlamaCloud gives it), or null when there is none.",
       resolve: (_root, { id }, context) => context.jobs.load(id.id),
     },
     nodesQueryOptions: {
+      shareable: true,
       description:
         "The objects with these ids, in the same order; null where there is none. All ids, with every other lookup in the operation, cost one upstream call per batch.",
       // Each entry settles on its own, so a failed batch errors only its own entries.
