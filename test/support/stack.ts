@@ -51,6 +51,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     apiKey: DEMO_KEY,
     demoMode: false,
     retryBaseDelayMs: 5,
+    logLevel: "silent",
     ...options.config,
   };
   const server: Server = createServer(createGateway(config));
