@@ -1,4 +1,3 @@
-import { useCSRFPrevention } from "@graphql-yoga/plugin-csrf-prevention";
 import { createYoga, type YogaServerInstance } from "graphql-yoga";
 import type { Logger } from "pino";
 import { responseCachePlugin } from "./cache/response-cache.js";
@@ -18,6 +17,7 @@ import {
 import { createMetrics, type GatewayMetrics } from "./observability/metrics.js";
 import { readinessPlugin, UpstreamReadiness } from "./observability/readiness.js";
 import { schema } from "./schema/index.js";
+import { corsOptions, csrfPlugin } from "./server/run-mode.js";
 import { UpstreamClient } from "./upstream/client.js";
 
 /** The query GraphiQL opens with: a page of jobs and how to get the next one. */
@@ -83,7 +83,7 @@ export function createGateway(
     plugins: [
       bodySizePlugin(config.maxBodyBytes),
       requestLogPlugin(logger),
-      useCSRFPrevention({ requestHeaders: ["x-graphql-yoga-csrf"] }),
+      csrfPlugin(),
       armorPlugin(config),
       introspectionPlugin(config),
       metrics.plugin(),
@@ -96,11 +96,4 @@ export function createGateway(
         metrics.recordLoaderBatch(size),
       ),
   });
-}
-
-/** `["*"]`: any origin; `[]`: no CORS headers at all (same-origin only); else exactly those. */
-function corsOptions(origins: string[]) {
-  if (origins.length === 0) return false;
-  if (origins.length === 1 && origins[0] === "*") return undefined;
-  return { origin: origins, methods: ["GET", "POST"], credentials: false };
 }
