@@ -44,9 +44,12 @@ export interface GatewayRuntime {
 }
 
 /** The runtime for a configuration; `index.ts` keeps it to drain readiness on SIGTERM. */
-export function createRuntime(config: Config): GatewayRuntime {
+export function createRuntime(
+  config: Config,
+  logger: Logger = createLogger(config.logLevel),
+): GatewayRuntime {
   return {
-    logger: createLogger(config.logLevel),
+    logger,
     metrics: createMetrics(),
     readiness: new UpstreamReadiness(config.baseUrl, config.apiKey, config.readinessCacheMs),
   };

@@ -57,8 +57,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     logLevel: "silent",
     ...options.config,
   };
-  const runtime = createRuntime(config);
-  if (options.logger) runtime.logger = options.logger;
+  const runtime = createRuntime(config, options.logger);
   const server: Server = createServer(createGateway(config, runtime));
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const gatewayUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
