@@ -1,5 +1,5 @@
 import { createComplexityRule } from "@pothos/plugin-complexity";
-import { validate } from "graphql";
+import { type DocumentNode, type ExecutionArgs, validate } from "graphql";
 import type { Plugin } from "graphql-yoga";
 import type { Config } from "../config.js";
 import { GatewayError } from "../upstream/errors.js";
@@ -48,19 +48,39 @@ export function defaultFieldComplexity(
  */
 export function costLimitPlugin(config: Config): Plugin {
   const maxComplexity = config.limits.maxCost;
+  // Without variables the cost depends on the document alone, and Yoga hands out one parsed
+  // document per query text: the walk is done once per document instead of once per request.
+  const costWithoutVariables = new WeakMap<DocumentNode, Map<string, number>>();
+  const measure = (args: ExecutionArgs): number => {
+    let found = 0;
+    const rule = createComplexityRule({
+      context: args.contextValue as object,
+      variableValues: (args.variableValues ?? {}) as Record<string, unknown>,
+      operationName: args.operationName,
+      maxComplexity,
+      onResult: (result) => {
+        found = Math.max(found, result.complexity);
+      },
+    });
+    validate(args.schema, args.document, [rule]);
+    return found;
+  };
   return {
     onExecute({ args, setResultAndStopExecution }) {
-      let found = 0;
-      const rule = createComplexityRule({
-        context: args.contextValue as object,
-        variableValues: (args.variableValues ?? {}) as Record<string, unknown>,
-        operationName: args.operationName,
-        maxComplexity,
-        onResult: (result) => {
-          found = Math.max(found, result.complexity);
-        },
-      });
-      validate(args.schema, args.document, [rule]);
+      let found: number;
+      const variables = args.variableValues;
+      if (variables === undefined || variables === null || Object.keys(variables).length === 0) {
+        let byOperation = costWithoutVariables.get(args.document);
+        if (byOperation === undefined) {
+          byOperation = new Map();
+          costWithoutVariables.set(args.document, byOperation);
+        }
+        const name = args.operationName ?? "";
+        found = byOperation.get(name) ?? measure(args);
+        byOperation.set(name, found);
+      } else {
+        found = measure(args);
+      }
       // Bad variables are left to execution, which reports them in its own words.
       if (found <= maxComplexity) return;
       setResultAndStopExecution({
