@@ -106,6 +106,16 @@ describe("CORS and CSRF", () => {
     });
     expect(withHeader.status).toBe(200);
   });
+
+  it("refuses a form-encoded POST (a cross-site form could send it without a preflight)", async () => {
+    const response = await fetch(stack.gatewayUrl, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: `query=${encodeURIComponent("{ parseJobs(first: 1) { totalCount } }")}`,
+    });
+    expect(response.status).toBe(403);
+    expect(stack.demo.listCalls()).toBe(0);
+  });
 });
 
 describe("configuration of the hardening settings", () => {
