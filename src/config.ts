@@ -22,7 +22,46 @@ export interface Config {
   maxPageSize: number;
   /** Most ids sent to the upstream in one `job_ids` lookup. */
   lookupBatchSize: number;
+  /** `NODE_ENV=production`: the defaults below turn the developer conveniences off. */
+  production: boolean;
+  /** Serve GraphiQL on GET /graphql. */
+  graphiql: boolean;
+  /** Answer `__schema` / `__type` queries. */
+  introspection: boolean;
+  /** Say "Did you mean …?" in validation errors (it leaks field names when introspection is off). */
+  fieldSuggestions: boolean;
+  /** Origins allowed by CORS; `["*"]` for any, `[]` for none (same-origin only). */
+  corsOrigins: string[];
+  /** Abuse limits checked before execution (see src/limits/). */
+  limits: QueryLimits;
+  /** Largest request body accepted, in bytes. */
+  maxBodyBytes: number;
+  /** pino level: fatal, error, warn, info, debug, trace or silent. */
+  logLevel: LogLevel;
+  /** How long a readiness verdict is reused before the upstream is asked again, in ms. */
+  readinessCacheMs: number;
+  /** Response cache lifetime in ms; 0 turns the cache off. */
+  responseCacheTtlMs: number;
+  /** Lifetime of answers that saw a PENDING or RUNNING job (never above `responseCacheTtlMs`). */
+  responseCacheActiveTtlMs: number;
+  /** Most answers kept in the in-memory response cache. */
+  responseCacheMaxEntries: number;
+  /** Longest wait for in-flight requests on SIGTERM before the process exits anyway, in ms. */
+  shutdownTimeoutMs: number;
 }
+
+/** Sizes above which an operation is refused before it runs. */
+export interface QueryLimits {
+  maxDepth: number;
+  maxAliases: number;
+  maxTokens: number;
+  maxDirectives: number;
+  /** Upper bound of the upstream cost model in src/limits/cost.ts. */
+  maxCost: number;
+}
+
+export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export const DEFAULT_BASE_URL = "https://api.cloud.llamaindex.ai";
 
@@ -47,7 +86,92 @@ export function loadConfig(env: Env = process.env): Config {
     retryBaseDelayMs: 500,
     maxPageSize: integer(env, "MAX_PAGE_SIZE", 100, 1, 1000),
     lookupBatchSize: integer(env, "LOOKUP_BATCH_SIZE", 100, 1, 1000),
+    ...runMode(env),
+    limits: {
+      maxDepth: integer(env, "MAX_QUERY_DEPTH", 10, 1, 100),
+      maxAliases: integer(env, "MAX_QUERY_ALIASES", 60, 0, 1000),
+      maxTokens: integer(env, "MAX_QUERY_TOKENS", 2500, 100, 100_000),
+      maxDirectives: integer(env, "MAX_QUERY_DIRECTIVES", 20, 0, 1000),
+      maxCost: integer(env, "MAX_QUERY_COST", 1500, 1, 1_000_000),
+    },
+    maxBodyBytes: integer(env, "MAX_BODY_BYTES", 100_000, 1000, 10_000_000),
+    logLevel: oneOf(env, "LOG_LEVEL", LOG_LEVELS, "info"),
+    readinessCacheMs: integer(env, "READINESS_CACHE_MS", 5000, 0, 600_000),
+    ...responseCache(env),
+    shutdownTimeoutMs: integer(env, "SHUTDOWN_TIMEOUT_MS", 10_000, 0, 600_000),
   };
+}
+
+/** Production turns GraphiQL, introspection and suggestions off unless explicitly turned on. */
+function runMode(
+  env: Env,
+): Pick<Config, "production" | "graphiql" | "introspection" | "fieldSuggestions" | "corsOrigins"> {
+  const production = optionalString(env, "NODE_ENV") === "production";
+  const origins = optionalString(env, "CORS_ORIGINS");
+  return {
+    production,
+    graphiql: boolean(env, "GRAPHIQL", !production),
+    introspection: boolean(env, "INTROSPECTION", !production),
+    fieldSuggestions: boolean(env, "FIELD_SUGGESTIONS", !production),
+    corsOrigins: origins === undefined ? (production ? [] : ["*"]) : parseOrigins(origins),
+  };
+}
+
+function responseCache(
+  env: Env,
+): Pick<Config, "responseCacheTtlMs" | "responseCacheActiveTtlMs" | "responseCacheMaxEntries"> {
+  const ttl = integer(env, "RESPONSE_CACHE_TTL_MS", 0, 0, 86_400_000);
+  return {
+    responseCacheTtlMs: ttl,
+    responseCacheActiveTtlMs: Math.min(
+      ttl,
+      integer(env, "RESPONSE_CACHE_ACTIVE_TTL_MS", 1000, 0, 86_400_000),
+    ),
+    responseCacheMaxEntries: integer(env, "RESPONSE_CACHE_MAX_ENTRIES", 1000, 1, 1_000_000),
+  };
+}
+
+function boolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = optionalString(env, name)?.toLowerCase();
+  if (raw === undefined) return fallback;
+  if (raw === "true" || raw === "1") return true;
+  if (raw === "false" || raw === "0") return false;
+  throw new ConfigError(`${name} must be true, false, 1 or 0 (got ${JSON.stringify(raw)})`);
+}
+
+function oneOf<T extends string>(env: Env, name: string, values: readonly T[], fallback: T): T {
+  const raw = optionalString(env, name);
+  if (raw === undefined) return fallback;
+  const value = values.find((candidate) => candidate === raw);
+  if (value === undefined) {
+    throw new ConfigError(
+      `${name} must be one of ${values.join(", ")} (got ${JSON.stringify(raw)})`,
+    );
+  }
+  return value;
+}
+
+/** `*`, or a comma-separated list of origins such as `https://app.example.com`. */
+function parseOrigins(raw: string): string[] {
+  const origins = raw
+    .split(",")
+    .map((origin) => origin.trim())
+    .filter((origin) => origin !== "");
+  if (origins.length === 1 && origins[0] === "*") return ["*"];
+  for (const origin of origins) {
+    let url: URL | undefined;
+    try {
+      url = new URL(origin);
+    } catch {
+      url = undefined;
+    }
+    if (url === undefined || url.origin !== origin) {
+      throw new ConfigError(
+        `CORS_ORIGINS must be * or a comma-separated list of origins like https://app.example.com, without path or trailing slash (got ${JSON.stringify(origin)})`,
+      );
+    }
+  }
+  return origins;
 }
 
 /** An empty or blank value counts as unset, as shells and `.env` files often leave `FOO=`. */

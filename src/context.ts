@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { Config } from "./config.js";
 import { chooseAuthorization } from "./credentials.js";
 import { createJobLoader, type JobLoader } from "./loaders/job-loader.js";
@@ -7,10 +8,25 @@ import type { ListPage } from "./upstream/list-response.js";
 /** Everything a resolver needs, made fresh for each GraphQL request. */
 export interface GatewayContext {
   readonly config: Config;
+  /** Carried to the upstream as `x-request-id` and into every log line of this request. */
+  readonly requestId: string;
   /** Calls the list endpoint with this request's credential (UNAUTHENTICATED when there is none). */
   readonly listParseJobs: (request: ListRequest) => Promise<ListPage>;
   /** Batches every lookup by id in this request; its cache dies with the request. */
   readonly jobs: JobLoader;
+  /** A one-way hash of the credential in use: it scopes cached answers to one caller. */
+  credentialScope(): string;
+  /** What this request saw upstream, for the response cache's choice of lifetime. */
+  readonly seen: { activeJob: boolean };
+}
+
+/** Statuses that will change soon: answers holding them are cached for a shorter time. */
+const ACTIVE_STATUSES = new Set(["PENDING", "RUNNING"]);
+
+/** True when an upstream item is a job whose status (in any casing) is still moving. */
+function isActive(item: ListPage["items"][number]): boolean {
+  const status = "id" in item ? item.status : undefined;
+  return typeof status === "string" && ACTIVE_STATUSES.has(status.toUpperCase());
 }
 
 /**
@@ -21,15 +37,30 @@ export function createGatewayContext(
   request: Request,
   config: Config,
   upstream: UpstreamClient,
+  requestId: string,
+  onLoaderBatch?: (size: number) => void,
 ): GatewayContext {
   const authorization = chooseAuthorization(request.headers.get("authorization"), config.apiKey);
+  const seen = { activeJob: false };
+  const watchStatuses = config.responseCacheTtlMs > 0;
   const listParseJobs = async (list: ListRequest): Promise<ListPage> => {
     if (typeof authorization !== "string") throw authorization;
-    return upstream.listParseJobs(list, authorization);
+    const page = await upstream.listParseJobs(list, authorization, requestId);
+    // Only worth a loop over the items when a cache will read the answer.
+    if (watchStatuses && !seen.activeJob) {
+      seen.activeJob = page.items.some(isActive);
+    }
+    return page;
   };
   return {
     config,
+    requestId,
     listParseJobs,
-    jobs: createJobLoader(listParseJobs, config.lookupBatchSize),
+    jobs: createJobLoader(listParseJobs, config.lookupBatchSize, onLoaderBatch),
+    credentialScope: () =>
+      typeof authorization === "string"
+        ? createHash("sha256").update(authorization).digest("base64url")
+        : "no-credential",
+    seen,
   };
 }

@@ -1,7 +1,10 @@
 import { createServer } from "node:http";
 import { type Config, ConfigError, loadConfig } from "./config.js";
 import { DEMO_KEY, startDemoUpstream } from "./demo-upstream/server.js";
-import { createGateway } from "./yoga.js";
+import { createLogger } from "./observability/logging.js";
+import { drainServer } from "./server/shutdown.js";
+import { closeUpstreamConnections } from "./upstream/http.js";
+import { createGateway, createRuntime } from "./yoga.js";
 
 /** Starts the gateway: `npm start`. Without a key or base URL it brings its own demo upstream. */
 async function main(): Promise<void> {
@@ -15,28 +18,52 @@ async function main(): Promise<void> {
     }
     throw error;
   }
+  let closeDemo = async (): Promise<void> => {};
+  const logger = createLogger(config.logLevel);
   if (config.demoMode) {
     const demo = await startDemoUpstream();
+    closeDemo = demo.close;
     config = { ...config, baseUrl: demo.url, apiKey: DEMO_KEY };
-    console.log(
+    logger.info(
       `Demo mode: neither LLAMA_CLOUD_API_KEY nor LLAMA_CLOUD_BASE_URL is set, so the embedded demo upstream (seeded data) serves ${demo.url}/api/v2/parse`,
     );
   } else if (config.apiKey === undefined) {
-    console.log(
+    logger.info(
       "No LLAMA_CLOUD_API_KEY: every caller must send its own Authorization: Bearer header.",
     );
   }
-  const gateway = createGateway(config);
-  const server = createServer(gateway);
+  const runtime = createRuntime(config, logger);
+  const server = createServer(createGateway(config, runtime));
   server.on("error", (error) => {
-    console.error(`Could not listen on port ${config.port}: ${error.message}`);
+    logger.fatal(`Could not listen on port ${config.port}: ${error.message}`);
     process.exit(1);
   });
   server.listen(config.port, () => {
     const address = server.address();
     const port = typeof address === "object" && address ? address.port : config.port;
-    console.log(`GraphQL gateway on http://localhost:${port}/graphql (upstream ${config.baseUrl})`);
+    logger.info({
+      msg: `GraphQL gateway on http://localhost:${port}/graphql (upstream ${config.baseUrl})`,
+      port,
+    });
   });
+
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ msg: "shutting down: finishing in-flight requests", signal });
+    // Load balancers polling /readiness stop sending traffic while the rest drains.
+    runtime.readiness.drain();
+    void drainServer(server, logger, config.shutdownTimeoutMs, async () => {
+      closeUpstreamConnections();
+      await closeDemo();
+    }).then(() => {
+      logger.info("stopped");
+      process.exit(0);
+    });
+  };
+  process.on("SIGTERM", stop);
+  process.on("SIGINT", stop);
 }
 
 await main();

@@ -1,8 +1,24 @@
 import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
 import { createYoga, type YogaServerInstance } from "graphql-yoga";
+import type { Logger } from "pino";
+import { responseCachePlugin } from "./cache/response-cache.js";
 import type { Config } from "./config.js";
 import { createGatewayContext, type GatewayContext } from "./context.js";
+import { armorPlugin } from "./limits/armor.js";
+import { bodySizePlugin } from "./limits/body-size.js";
+import { costLimitPlugin } from "./limits/cost.js";
+import { introspectionPlugin } from "./limits/introspection.js";
+import {
+  createLogger,
+  logUpstreamAttempt,
+  requestIdOf,
+  requestLogPlugin,
+  yogaLogger,
+} from "./observability/logging.js";
+import { createMetrics, type GatewayMetrics } from "./observability/metrics.js";
+import { readinessPlugin, UpstreamReadiness } from "./observability/readiness.js";
 import { subgraphSchema } from "./schema/index.js";
+import { corsOptions, csrfPlugin } from "./server/run-mode.js";
 import { UpstreamClient } from "./upstream/client.js";
 
 /** The query GraphiQL opens with: a page of jobs and how to get the next one. */
@@ -39,20 +55,71 @@ query RecentParseJobs($after: String) {
 
 export type Gateway = YogaServerInstance<Record<string, unknown>, GatewayContext>;
 
+/** What lives as long as the process: the logger, metrics and the upstream's readiness. */
+export interface GatewayRuntime {
+  logger: Logger;
+  metrics: GatewayMetrics;
+  readiness: UpstreamReadiness;
+}
+
+/** The runtime for a configuration; `index.ts` keeps it to drain readiness on SIGTERM. */
+export function createRuntime(
+  config: Config,
+  logger: Logger = createLogger(config.logLevel),
+): GatewayRuntime {
+  return {
+    logger,
+    metrics: createMetrics(),
+    readiness: new UpstreamReadiness(config.baseUrl, config.apiKey, config.readinessCacheMs),
+  };
+}
+
 /** Builds the Yoga server for a configuration; `index.ts` gives it a socket. */
-export function createGateway(config: Config): Gateway {
-  const upstream = new UpstreamClient(config);
+export function createGateway(
+  config: Config,
+  runtime: GatewayRuntime = createRuntime(config),
+): Gateway {
+  const { logger, metrics, readiness } = runtime;
+  const upstream = new UpstreamClient({
+    ...config,
+    observer: (attempt) => {
+      metrics.recordUpstream(attempt);
+      readiness.record(attempt);
+      logUpstreamAttempt(logger, attempt);
+    },
+  });
   return createYoga<Record<string, unknown>, GatewayContext>({
     // The subgraph schema: the client schema plus `_service`/`_entities`, so apps and federation
     // routers share this one endpoint.
     schema: subgraphSchema,
     graphqlEndpoint: "/graphql",
-    graphiql: { title: "parse-jobs-graphql", defaultQuery: EXAMPLE_QUERY },
+    graphiql: config.graphiql
+      ? { title: "parse-jobs-graphql", defaultQuery: EXAMPLE_QUERY }
+      : false,
     // GraphiQL bundled into the server instead of loaded from a CDN: it works offline.
     renderGraphiQL,
     landingPage: false,
-    // GraphQL errors (every GatewayError) go out as they are; anything else is masked.
-    maskedErrors: true,
-    context: ({ request }) => createGatewayContext(request, config, upstream),
+    // GraphQL errors (every GatewayError) go out as they are; anything else is masked, in every
+    // run mode (Yoga would otherwise show the original error when NODE_ENV=development).
+    maskedErrors: { isDev: false },
+    // Arrays of operations are refused (graphql-cop's batching check): one operation per request.
+    batching: false,
+    cors: corsOptions(config.corsOrigins),
+    logging: yogaLogger(logger),
+    plugins: [
+      bodySizePlugin(config.maxBodyBytes),
+      requestLogPlugin(logger),
+      csrfPlugin(),
+      armorPlugin(config),
+      introspectionPlugin(config),
+      metrics.plugin(),
+      readinessPlugin(readiness),
+      costLimitPlugin(config),
+      ...(config.responseCacheTtlMs > 0 ? [responseCachePlugin(config)] : []),
+    ],
+    context: ({ request }) =>
+      createGatewayContext(request, config, upstream, requestIdOf(request), (size) =>
+        metrics.recordLoaderBatch(size),
+      ),
   });
 }

@@ -3,7 +3,7 @@ import { ConfigError, DEFAULT_BASE_URL, loadConfig } from "../src/config.js";
 
 describe("loadConfig", () => {
   it("has defaults, and demo mode when neither key nor base URL is set", () => {
-    expect(loadConfig({})).toEqual({
+    expect(loadConfig({})).toMatchObject({
       apiKey: undefined,
       baseUrl: DEFAULT_BASE_URL,
       demoMode: true,

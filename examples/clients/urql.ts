@@ -8,6 +8,8 @@ import { ParseJobById, ParseJobsPage } from "./operations.js";
 export function createUrqlClient(url: string) {
   return new Client({
     url,
+    // urql sends queries as GET; the gateway's CSRF prevention wants this header on every GET.
+    fetchOptions: { headers: { "x-graphql-yoga-csrf": "1" } },
     exchanges: [
       cacheExchange({
         // Connections, edges and page info have no id of their own: they live inside their parent.

@@ -18,6 +18,8 @@ export interface DemoRequest {
   path: string;
   query: URLSearchParams;
   authorization: string | undefined;
+  /** The `x-request-id` header, when the caller sent one. */
+  requestId: string | undefined;
 }
 
 /** A failure to serve instead of the real answer, for the next `times` matching requests. */
@@ -236,6 +238,7 @@ export async function startDemoUpstream(options: DemoUpstreamOptions = {}): Prom
       path: url.pathname,
       query: url.searchParams,
       authorization: req.headers.authorization,
+      requestId: req.headers["x-request-id"] as string | undefined,
     };
     requests.push(request);
     const send = (status: number, body: string, headers: Record<string, string> = {}) => {

@@ -16,11 +16,18 @@ export type JobLoader = DataLoader<string, UpstreamJob | null>;
 export function createJobLoader(
   listParseJobs: (request: ListRequest) => Promise<ListPage>,
   batchSize: number,
+  onBatch?: (size: number) => void,
 ): JobLoader {
-  return new DataLoader((ids) => loadJobs(listParseJobs, ids), {
-    maxBatchSize: batchSize,
-    batchScheduleFn: (dispatch) => setImmediate(dispatch),
-  });
+  return new DataLoader(
+    (ids) => {
+      onBatch?.(ids.length);
+      return loadJobs(listParseJobs, ids);
+    },
+    {
+      maxBatchSize: batchSize,
+      batchScheduleFn: (dispatch) => setImmediate(dispatch),
+    },
+  );
 }
 
 /** DataLoader's batch function: answers in the order of `ids`, an Error where a chunk failed. */

@@ -1,8 +1,10 @@
 import SchemaBuilder from "@pothos/core";
+import ComplexityPlugin from "@pothos/plugin-complexity";
 import DirectivePlugin from "@pothos/plugin-directives";
 import FederationPlugin from "@pothos/plugin-federation";
 import RelayPlugin from "@pothos/plugin-relay";
 import type { GatewayContext } from "../context.js";
+import { defaultFieldComplexity, JOB_COST, listLookupCost } from "../limits/cost.js";
 
 /** The one Pothos builder; each GraphQL type adds itself to it in its own file. */
 export const builder = new SchemaBuilder<{
@@ -14,9 +16,13 @@ export const builder = new SchemaBuilder<{
     ID: { Input: string; Output: string };
   };
 }>({
-  // Federation after directives (it emits its directives through them); see src/schema/federation.ts.
-  plugins: [RelayPlugin, DirectivePlugin, FederationPlugin],
+  // Complexity first (it wraps every field); federation after directives (it emits its directives
+  // through them), see src/schema/federation.ts.
+  plugins: [ComplexityPlugin, RelayPlugin, DirectivePlugin, FederationPlugin],
   defaultFieldNullability: false,
+  // Field costs only; the limit is enforced before execution by src/limits/cost.ts (one error for
+  // the whole operation), so the plugin's own per-resolver check stays off.
+  complexity: { disabled: true, fieldComplexity: defaultFieldComplexity },
   relay: {
     // Node ids are the upstream job ids verbatim, so one id works in REST, GraphQL, logs and
     // federation keys. ParseJob is the only Node, so decoding needs no type prefix.
@@ -32,12 +38,14 @@ export const builder = new SchemaBuilder<{
       shareable: true,
       description:
         "The object with this id (a parse job id as LlamaCloud gives it), or null when there is none.",
+      complexity: JOB_COST,
       resolve: (_root, { id }, context) => context.jobs.load(id.id),
     },
     nodesQueryOptions: {
       shareable: true,
       description:
         "The objects with these ids, in the same order; null where there is none. All ids, with every other lookup in the operation, cost one upstream call per batch.",
+      complexity: (args) => listLookupCost(args.ids),
       // Each entry settles on its own, so a failed batch errors only its own entries.
       resolve: (_root, { ids }, context) => ids.map(({ id }) => context.jobs.load(id)),
     },

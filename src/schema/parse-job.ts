@@ -1,4 +1,5 @@
 import { TimestampError, toUtcTimestamp } from "../date-time.js";
+import { JOB_COST } from "../limits/cost.js";
 import { GatewayError } from "../upstream/errors.js";
 import type { UpstreamJob } from "../upstream/list-response.js";
 import { builder } from "./builder.js";
@@ -121,6 +122,7 @@ builder.queryField("parseJob", (t) =>
     description:
       "One job by its LlamaCloud id, or null when there is none. Every lookup of an operation shares one batched upstream call.",
     args: { id: t.arg.id({ required: true, description: "The LlamaCloud job id." }) },
+    complexity: JOB_COST,
     resolve: (_root, { id }, context) => context.jobs.load(id),
   }),
 );

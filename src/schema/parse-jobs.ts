@@ -1,3 +1,4 @@
+import { pageCost } from "../limits/cost.js";
 import { DEFAULT_FIRST, type ParseJobsEdge, ParseJobsPage } from "../parse-jobs-page.js";
 import { builder } from "./builder.js";
 import { DateTime } from "./date-time.js";
@@ -70,6 +71,7 @@ builder.queryField("parseJobs", (t) =>
       }),
       filter: t.arg({ type: ParseJobFilter }),
     },
+    complexity: (args) => pageCost(args.first, DEFAULT_FIRST),
     resolve: (_root, args, context) => ParseJobsPage.fromArgs(args, context),
   }),
 );

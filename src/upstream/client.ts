@@ -14,11 +14,27 @@ export interface ListRequest {
   pageToken: string | null;
 }
 
+/** What one HTTP attempt to the upstream came to, for metrics and logs (never the credential). */
+export interface UpstreamAttempt {
+  /** The HTTP status, or why there was none. */
+  outcome: number | "timeout" | "connection";
+  durationMs: number;
+  /** 0 for the first attempt of a call, 1 for the first retry, … */
+  attempt: number;
+  /** Whether another attempt follows this one. */
+  willRetry: boolean;
+  requestId: string | undefined;
+}
+
+/** Told about every upstream attempt; must not throw (it runs on the request path). */
+export type UpstreamObserver = (attempt: UpstreamAttempt) => void;
+
 export interface UpstreamClientOptions {
   baseUrl: string;
   timeoutMs: number;
   maxRetries: number;
   retryBaseDelayMs: number;
+  observer?: UpstreamObserver;
 }
 
 /** Waits the SDKs never exceed: a server asking for longer is ignored in favour of our backoff. */
@@ -38,20 +54,35 @@ export class UpstreamClient {
   }
 
   /** Fetches one page, retrying transient failures; throws a GatewayError for every failure. */
-  async listParseJobs(request: ListRequest, authorization: string): Promise<ListPage> {
+  async listParseJobs(
+    request: ListRequest,
+    authorization: string,
+    requestId?: string,
+  ): Promise<ListPage> {
     const url = new URL(this.endpoint);
     for (const [name, value] of request.filter) url.searchParams.append(name, value);
     url.searchParams.set("page_size", String(request.pageSize));
     if (request.pageToken !== null) url.searchParams.set("page_token", request.pageToken);
-    const headers = { authorization, accept: "application/json" };
+    const headers: Record<string, string> = { authorization, accept: "application/json" };
+    // Lets the upstream's logs (and ours) be joined on one id.
+    if (requestId !== undefined) headers["x-request-id"] = requestId;
+    const observe = this.options.observer;
 
     for (let attempt = 0; ; attempt++) {
       const retriesLeft = attempt < this.options.maxRetries;
+      const startedAt = performance.now();
       let answer: HttpAnswer;
       try {
         answer = await httpGet(url, headers, this.options.timeoutMs);
       } catch (error) {
         if (!(error instanceof TransportError)) throw error;
+        observe?.({
+          outcome: error.kind,
+          durationMs: performance.now() - startedAt,
+          attempt,
+          willRetry: retriesLeft,
+          requestId,
+        });
         if (retriesLeft) {
           await sleep(this.backoffMs(attempt, undefined));
           continue;
@@ -61,11 +92,19 @@ export class UpstreamClient {
           `LlamaCloud could not be reached: ${error.message}${this.afterAttempts(attempt)}`,
         );
       }
+      const retry = retriesLeft && isRetryable(answer.status);
+      observe?.({
+        outcome: answer.status,
+        durationMs: performance.now() - startedAt,
+        attempt,
+        willRetry: retry,
+        requestId,
+      });
       if (answer.status >= 200 && answer.status < 300) {
         return parseListPage(answer.body, answer.status, (text) => redact(text, authorization));
       }
       const askedWaitMs = retryAfterMs(answer.headers);
-      if (retriesLeft && isRetryable(answer.status)) {
+      if (retry) {
         await sleep(this.backoffMs(attempt, askedWaitMs));
         continue;
       }

@@ -13,7 +13,8 @@ export type GatewayErrorCode =
   | "RATE_LIMITED"
   | "UPSTREAM_UNAVAILABLE"
   | "UPSTREAM_ERROR"
-  | "UPSTREAM_BAD_RESPONSE";
+  | "UPSTREAM_BAD_RESPONSE"
+  | "QUERY_TOO_COSTLY";
 
 interface GatewayErrorOptions {
   /** The HTTP status the upstream answered with, when there was an answer. */

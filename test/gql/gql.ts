@@ -18,12 +18,14 @@ type Documents = {
     "\n  query NodeById($id: ID!) {\n    node(id: $id) {\n      __typename\n      id\n    }\n  }\n": typeof types.NodeByIdDocument,
     "\n  query Page($first: Int, $after: String, $filter: ParseJobFilter) {\n    parseJobs(first: $first, after: $after, filter: $filter) {\n      totalCount\n      edges {\n        cursor\n        node {\n          id\n          projectId\n          status\n          createdAt\n          updatedAt\n          errorMessage\n          name\n          tier\n        }\n      }\n      pageInfo {\n        hasNextPage\n        hasPreviousPage\n        startCursor\n        endCursor\n      }\n    }\n  }\n": typeof types.PageDocument,
     "\n  query Ids($first: Int, $after: String, $filter: ParseJobFilter) {\n    parseJobs(first: $first, after: $after, filter: $filter) {\n      edges {\n        cursor\n        node {\n          id\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": typeof types.IdsDocument,
+    "\n  query RelayPage($first: Int, $after: String) {\n    parseJobs(first: $first, after: $after) {\n      totalCount\n      edges {\n        cursor\n        node {\n          ...JobRow\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n  fragment JobRow on ParseJob {\n    id\n    name\n    status\n    tier\n    createdAt\n    updatedAt\n    projectId\n    errorMessage\n  }\n": typeof types.RelayPageDocument,
 };
 const documents: Documents = {
     "\n  query Nodes($ids: [ID!]!) {\n    nodes(ids: $ids) {\n      id\n      ... on ParseJob {\n        status\n        name\n      }\n    }\n  }\n": types.NodesDocument,
     "\n  query NodeById($id: ID!) {\n    node(id: $id) {\n      __typename\n      id\n    }\n  }\n": types.NodeByIdDocument,
     "\n  query Page($first: Int, $after: String, $filter: ParseJobFilter) {\n    parseJobs(first: $first, after: $after, filter: $filter) {\n      totalCount\n      edges {\n        cursor\n        node {\n          id\n          projectId\n          status\n          createdAt\n          updatedAt\n          errorMessage\n          name\n          tier\n        }\n      }\n      pageInfo {\n        hasNextPage\n        hasPreviousPage\n        startCursor\n        endCursor\n      }\n    }\n  }\n": types.PageDocument,
     "\n  query Ids($first: Int, $after: String, $filter: ParseJobFilter) {\n    parseJobs(first: $first, after: $after, filter: $filter) {\n      edges {\n        cursor\n        node {\n          id\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": types.IdsDocument,
+    "\n  query RelayPage($first: Int, $after: String) {\n    parseJobs(first: $first, after: $after) {\n      totalCount\n      edges {\n        cursor\n        node {\n          ...JobRow\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n  fragment JobRow on ParseJob {\n    id\n    name\n    status\n    tier\n    createdAt\n    updatedAt\n    projectId\n    errorMessage\n  }\n": types.RelayPageDocument,
 };
 
 /**
@@ -56,6 +58,10 @@ export function graphql(source: "\n  query Page($first: Int, $after: String, $fi
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query Ids($first: Int, $after: String, $filter: ParseJobFilter) {\n    parseJobs(first: $first, after: $after, filter: $filter) {\n      edges {\n        cursor\n        node {\n          id\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n"): (typeof documents)["\n  query Ids($first: Int, $after: String, $filter: ParseJobFilter) {\n    parseJobs(first: $first, after: $after, filter: $filter) {\n      edges {\n        cursor\n        node {\n          id\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query RelayPage($first: Int, $after: String) {\n    parseJobs(first: $first, after: $after) {\n      totalCount\n      edges {\n        cursor\n        node {\n          ...JobRow\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n  fragment JobRow on ParseJob {\n    id\n    name\n    status\n    tier\n    createdAt\n    updatedAt\n    projectId\n    errorMessage\n  }\n"): (typeof documents)["\n  query RelayPage($first: Int, $after: String) {\n    parseJobs(first: $first, after: $after) {\n      totalCount\n      edges {\n        cursor\n        node {\n          ...JobRow\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n  fragment JobRow on ParseJob {\n    id\n    name\n    status\n    tier\n    createdAt\n    updatedAt\n    projectId\n    errorMessage\n  }\n"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};

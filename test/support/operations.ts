@@ -45,3 +45,32 @@ export const IdsQuery = graphql(`
     }
   }
 `);
+
+/** A Relay page query as a client writes it: a row fragment, pageInfo and totalCount. */
+export const RelayPageQuery = graphql(`
+  query RelayPage($first: Int, $after: String) {
+    parseJobs(first: $first, after: $after) {
+      totalCount
+      edges {
+        cursor
+        node {
+          ...JobRow
+        }
+      }
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+    }
+  }
+  fragment JobRow on ParseJob {
+    id
+    name
+    status
+    tier
+    createdAt
+    updatedAt
+    projectId
+    errorMessage
+  }
+`);

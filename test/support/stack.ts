@@ -2,6 +2,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { TypedDocumentNode } from "@graphql-typed-document-node/core";
 import { print } from "graphql";
+import type { Logger } from "pino";
 import { type Config, loadConfig } from "../../src/config.js";
 import {
   DEMO_KEY,
@@ -9,7 +10,7 @@ import {
   type DemoUpstreamOptions,
   startDemoUpstream,
 } from "../../src/demo-upstream/server.js";
-import { createGateway } from "../../src/yoga.js";
+import { createGateway, createRuntime } from "../../src/yoga.js";
 
 /** A GraphQL answer as it came over the wire. */
 export interface GraphQLAnswer<T> {
@@ -40,6 +41,8 @@ export interface StackOptions {
   demo?: DemoUpstreamOptions;
   /** Overrides on top of the defaults below (the demo's key, fast retries). */
   config?: Partial<Config>;
+  /** A logger to read the gateway's log lines from (default: silent). */
+  logger?: Logger;
 }
 
 /** Starts a demo upstream and a gateway configured against it, as `npm start` would. */
@@ -51,9 +54,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     apiKey: DEMO_KEY,
     demoMode: false,
     retryBaseDelayMs: 5,
+    logLevel: "silent",
     ...options.config,
   };
-  const server: Server = createServer(createGateway(config));
+  const runtime = createRuntime(config, options.logger);
+  const server: Server = createServer(createGateway(config, runtime));
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const gatewayUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
   return {

@@ -1,0 +1,143 @@
+import { Writable } from "node:stream";
+import { pino } from "pino";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { DEMO_KEY } from "../src/demo-upstream/server.js";
+import { restListing, type Stack, startStack } from "./support/stack.js";
+
+/** The value of one sample line of the Prometheus text format, e.g. `name{label="x"}`. */
+function sample(metrics: string, line: string): number | undefined {
+  const found = metrics.split("\n").find((candidate) => candidate.startsWith(`${line} `));
+  return found === undefined ? undefined : Number(found.slice(line.length + 1));
+}
+
+async function get(stack: Stack, path: string) {
+  const response = await fetch(new URL(path, stack.gatewayUrl));
+  return { status: response.status, body: await response.text() };
+}
+
+const PAGE = `query Recent { parseJobs(first: 5) { edges { node { id } } } }`;
+
+describe("metrics", () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack();
+  });
+  afterAll(() => stack.close());
+
+  it("counts every upstream call by status, its retries, durations and loader batches", async () => {
+    const ids = (await restListing(stack.demo)).slice(0, 3).map((job) => String(job.id));
+    stack.demo.reset();
+    expect((await stack.query(PAGE)).errors).toBeUndefined(); // 200
+    stack.demo.inject({ status: 503 });
+    expect((await stack.query(PAGE)).errors).toBeUndefined(); // 503, then 200 on the retry
+    const refused = await stack.query(PAGE, undefined, { authorization: "Bearer not-a-key" });
+    expect(refused.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED"); // 401
+    const lookups = ids.map((id, i) => `j${i}: parseJob(id: "${id}") { id }`).join(" ");
+    expect((await stack.query(`query Pinned { ${lookups} }`)).errors).toBeUndefined(); // 200
+    expect(stack.demo.listCalls()).toBe(5);
+
+    const { status, body } = await get(stack, "/metrics");
+    expect(status).toBe(200);
+    expect(sample(body, 'upstream_requests_total{status="200"}')).toBe(3);
+    expect(sample(body, 'upstream_requests_total{status="503"}')).toBe(1);
+    expect(sample(body, 'upstream_requests_total{status="401"}')).toBe(1);
+    expect(sample(body, "upstream_retries_total")).toBe(1);
+    expect(sample(body, 'upstream_request_duration_seconds_count{status="200"}')).toBe(3);
+    expect(sample(body, "loader_batch_size_count")).toBe(1);
+    expect(sample(body, "loader_batch_size_sum")).toBe(3);
+    expect(body).toMatch(/graphql_envelop_request\{[^}]*operationName="Recent"[^}]*\} 3/);
+    expect(body).toMatch(/graphql_envelop_request\{[^}]*operationName="Pinned"[^}]*\} 1/);
+  });
+});
+
+describe("health and readiness", () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ config: { readinessCacheMs: 0, maxRetries: 0 } });
+  });
+  afterAll(() => stack.close());
+  beforeEach(() => stack.demo.reset());
+
+  it("is alive without asking the upstream", async () => {
+    expect((await get(stack, "/health")).status).toBe(200);
+    expect(stack.demo.requests).toHaveLength(0);
+  });
+
+  it("turns unready while the upstream fails and ready again when it answers", async () => {
+    expect((await get(stack, "/readiness")).status).toBe(200);
+    stack.demo.inject({ status: 503 });
+    expect((await get(stack, "/readiness")).status).toBe(503);
+    stack.demo.inject({ hangUp: true });
+    expect((await get(stack, "/readiness")).status).toBe(503);
+    expect((await get(stack, "/readiness")).status).toBe(200);
+    expect(stack.demo.requests).toHaveLength(4);
+  });
+});
+
+describe("readiness caching", () => {
+  it("counts a 401 as an answer and reuses a verdict instead of asking again", async () => {
+    const stack = await startStack({ config: { apiKey: undefined, readinessCacheMs: 60_000 } });
+    try {
+      for (let i = 0; i < 5; i++) expect((await get(stack, "/readiness")).status).toBe(200);
+      const probes = stack.demo.requests;
+      expect(probes).toHaveLength(1);
+      expect(probes[0]?.authorization).toBeUndefined();
+    } finally {
+      await stack.close();
+    }
+  });
+
+  it("learns from real traffic without probing", async () => {
+    const stack = await startStack({ config: { readinessCacheMs: 60_000, maxRetries: 0 } });
+    try {
+      stack.demo.inject({ status: 502 });
+      await stack.query(PAGE);
+      expect((await get(stack, "/readiness")).status).toBe(503);
+      expect(stack.demo.requests).toHaveLength(1);
+    } finally {
+      await stack.close();
+    }
+  });
+});
+
+describe("structured logs and request ids", () => {
+  const lines: string[] = [];
+  let stack: Stack;
+  beforeAll(async () => {
+    const sink = new Writable({
+      write(chunk, _encoding, done) {
+        lines.push(...String(chunk).split("\n").filter(Boolean));
+        done();
+      },
+    });
+    stack = await startStack({ logger: pino({ level: "debug" }, sink) });
+  });
+  afterAll(() => stack.close());
+
+  it("carries the caller's request id to the upstream, the response and every log line", async () => {
+    const response = await fetch(stack.gatewayUrl, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-request-id": "req-42" },
+      body: JSON.stringify({ query: PAGE }),
+    });
+    expect(response.headers.get("x-request-id")).toBe("req-42");
+    expect(stack.demo.requests.map((request) => request.requestId)).toEqual(["req-42"]);
+    const records = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(records).toContainEqual(
+      expect.objectContaining({ msg: "upstream call", requestId: "req-42", upstreamStatus: 200 }),
+    );
+    expect(records).toContainEqual(
+      expect.objectContaining({ msg: "request", requestId: "req-42", status: 200 }),
+    );
+  });
+
+  it("makes up an id when the caller sent none (or an unusable one), and never logs the key", async () => {
+    stack.demo.reset();
+    await stack.query(PAGE, undefined, { "x-request-id": "bad id\twith spaces" });
+    const sent = stack.demo.requests[0]?.requestId;
+    expect(sent).toMatch(/^[0-9a-f-]{36}$/);
+    const all = lines.join("\n");
+    expect(all).not.toContain(DEMO_KEY);
+    expect(all).not.toMatch(/bearer/i);
+  });
+});
