@@ -18,6 +18,36 @@ export class TimestampError extends Error {
  * A value without an offset is refused when `offset` is "required", and read as UTC when "utc-if-missing".
  */
 export function toUtcTimestamp(value: string, offset: "required" | "utc-if-missing"): string {
+  return alreadyUtc(value, offset) ?? convertToUtc(value, offset);
+}
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+const ZERO_OFFSETS = new Set(["Z", "z", "+00:00", "-00:00", "+0000", "-0000"]);
+const FAST_SHAPE = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?(.*)$/;
+
+/**
+ * The common case, done without `Date`: a valid timestamp already in UTC (what the upstream
+ * sends), checked with plain arithmetic. Returns undefined for anything else, which the general
+ * path then converts or refuses with its usual message. Years before 1000 go the general way too.
+ */
+function alreadyUtc(value: string, offset: "required" | "utc-if-missing"): string | undefined {
+  const match = FAST_SHAPE.exec(value);
+  if (!match) return undefined;
+  const [, y, mo, d, h, mi, s, fraction, zone] = match as unknown as string[];
+  if (zone === "" ? offset === "required" : !ZERO_OFFSETS.has(zone as string)) return undefined;
+  const year = Number(y);
+  const month = Number(mo);
+  const day = Number(d);
+  if (year < 1000 || month < 1 || month > 12 || day < 1) return undefined;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const days = month === 2 && leap ? 29 : (DAYS_IN_MONTH[month - 1] as number);
+  if (day > days || Number(h) > 23 || Number(mi) > 59 || Number(s) > 59) return undefined;
+  const wholeSeconds = `${y}-${mo}-${d}T${h}:${mi}:${s}`;
+  return fraction === undefined ? `${wholeSeconds}Z` : `${wholeSeconds}.${fraction}Z`;
+}
+
+/** The general path: any offset, every check, every error message. */
+function convertToUtc(value: string, offset: "required" | "utc-if-missing"): string {
   const match = TIMESTAMP.exec(value);
   if (!match) {
     throw new TimestampError(
