@@ -1,3 +1,4 @@
+import { execSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -5,7 +6,15 @@ import { parseArgs } from "node:util";
 import { DEMO_KEY, type DemoUpstream, startDemoUpstream } from "../src/demo-upstream/server.js";
 import { entitiesCase, lookupCase, poster, walkCase } from "./calls.js";
 import { paced, saturate } from "./load.js";
-import { type Child, ROOT, rssBytes, startGateway, startProxy } from "./processes.js";
+import {
+  type Child,
+  ROOT,
+  rssBytes,
+  SCRIPT_ENV,
+  startGateway,
+  startProxy,
+  startScript,
+} from "./processes.js";
 import { type BenchReport, formatReport, median } from "./report.js";
 import { measureStartup } from "./startup.js";
 import { pageTargets, sendOnce, type Target } from "./targets.js";
@@ -134,6 +143,10 @@ async function memory(demo: DemoUpstream, apiKey: string): Promise<BenchReport["
 }
 
 async function main(): Promise<void> {
+  // Build once, as `npm start` would; each gateway below then starts like `npm start` serves.
+  const { build } = startScript();
+  if (build)
+    execSync(build, { cwd: ROOT, stdio: "inherit", env: { ...process.env, ...SCRIPT_ENV } });
   const demo = await startDemoUpstream();
   const capped = await startDemoUpstream({ maxPageSize: 7 });
   demos.push(demo, capped);

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
+import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 /** The repository root, so every child runs where `npm start` would. */
@@ -85,13 +86,47 @@ export function rssBytes(pid: number): number | null {
   }
 }
 
-/** The gateway on `baseUrl` as its own process: `node --import tsx src/index.ts`, like `npm start`. */
+/**
+ * `npm start` split at its last `&&`: the build steps before it, and the command that serves.
+ * Reading it from package.json keeps the bench on the path users take.
+ */
+export function startScript(): { build: string | null; serve: string } {
+  const pkg = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as {
+    scripts: Record<string, string>;
+  };
+  const start = pkg.scripts.start ?? "";
+  const split = start.lastIndexOf("&&");
+  return split === -1
+    ? { build: null, serve: start }
+    : { build: start.slice(0, split).trim(), serve: start.slice(split + 2).trim() };
+}
+
+/** Environment for npm scripts run without npm: node_modules/.bin first on PATH. */
+export const SCRIPT_ENV = {
+  PATH: `${path.join(ROOT, "node_modules", ".bin")}${path.delimiter}${process.env.PATH ?? ""}`,
+};
+
+const LISTENING = /GraphQL gateway on http:\/\/localhost:(\d+)\/graphql/;
+
+/** The gateway on `baseUrl` as its own process, started by `npm start`'s serving command. */
 export function startGateway(baseUrl: string, apiKey: string): Promise<Child> {
   return startChild(
-    process.execPath,
-    ["--import", "tsx", "src/index.ts"],
-    { LLAMA_CLOUD_BASE_URL: baseUrl, LLAMA_CLOUD_API_KEY: apiKey, PORT: "0" },
-    /GraphQL gateway on http:\/\/localhost:(\d+)\/graphql/,
+    "sh",
+    ["-c", `exec ${startScript().serve}`],
+    { ...SCRIPT_ENV, LLAMA_CLOUD_BASE_URL: baseUrl, LLAMA_CLOUD_API_KEY: apiKey, PORT: "0" },
+    LISTENING,
+  );
+}
+
+/** The whole `npm start` line (build and serve), for start-up timing. */
+export function startWholeScript(baseUrl: string, apiKey: string): Promise<Child> {
+  const script = startScript();
+  const line = script.build ? `${script.build} && exec ${script.serve}` : `exec ${script.serve}`;
+  return startChild(
+    "sh",
+    ["-c", line],
+    { ...SCRIPT_ENV, LLAMA_CLOUD_BASE_URL: baseUrl, LLAMA_CLOUD_API_KEY: apiKey, PORT: "0" },
+    LISTENING,
   );
 }
 

@@ -74,7 +74,7 @@ export function formatReport(report: BenchReport): string {
     "3. Gateway memory (RSS)",
     `   after warm-up (${memory.warmupRequests} requests) ${num(memory.warmMiB, 1)} MiB, after ${memory.requests[0]} ${num(memory.at50kMiB, 1)} MiB, after ${memory.requests[1]} ${num(memory.at100kMiB, 1)} MiB → growth ${num(memory.growthPercent, 1)} % (target < 10 %)`,
     "",
-    "4. Start-up (tsx src/index.ts → first successful page query)",
+    "4. Start-up (the npm start line, build included → first successful page query)",
     `   runs: ${report.startup.runs.map((r) => `${num(r.firstAnswerMs)} ms (listening ${num(r.listeningMs)} ms)`).join(", ")}; median ${num(report.startup.medianFirstAnswerMs)} ms (target < 1500 ms)`,
   );
   return lines.join("\n");
