@@ -12,6 +12,7 @@ process.once("message", async (message: LoadRequest) => {
     method: target.method,
     headers: target.headers,
     ...(target.body === undefined ? {} : { body: target.body }),
+    ...(target.expectBody === undefined ? {} : { expectBody: target.expectBody }),
     connections: message.connections,
     ...(message.amount === undefined ? { duration: message.seconds } : { amount: message.amount }),
   });
@@ -20,7 +21,7 @@ process.once("message", async (message: LoadRequest) => {
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
     total: result.requests.total,
-    failures: result.errors + result.timeouts + result.non2xx,
+    failures: result.errors + result.timeouts + result.non2xx + result.mismatches,
   };
   process.send?.(answer, () => process.exit(0));
 });

@@ -5,6 +5,8 @@ export interface Target {
   readonly method: "GET" | "POST";
   readonly headers: Record<string, string>;
   readonly body?: string;
+  /** When set, every answer under load must be exactly this body (else it counts as a failure). */
+  readonly expectBody?: string;
 }
 
 /** The typical page query: 20 jobs with every field, as a client would show a list. */
@@ -43,6 +45,11 @@ export function pageTargets(
 
 /** Sends a target once and returns its parsed JSON body; throws unless it is a 200 without errors. */
 export async function sendOnce(target: Target): Promise<unknown> {
+  return JSON.parse(await sendOnceRaw(target));
+}
+
+/** Like `sendOnce`, but returns the body as the text it came as. */
+export async function sendOnceRaw(target: Target): Promise<string> {
   const response = await fetch(target.url, {
     method: target.method,
     headers: target.headers,
@@ -53,5 +60,5 @@ export async function sendOnce(target: Target): Promise<unknown> {
     throw new Error(`${target.name} answered ${response.status}: ${text}`);
   const body = JSON.parse(text) as { errors?: unknown };
   if (body.errors !== undefined) throw new Error(`${target.name} answered with errors: ${text}`);
-  return body;
+  return text;
 }
