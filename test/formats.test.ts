@@ -188,6 +188,9 @@ describe("toUtcTimestamp normalises and refuses exactly as before", () => {
     ["2025-01-01T10:00:00-00:00", "required", "2025-01-01T10:00:00Z"],
     ["2025-01-01T10:00:00.000+0000", "required", "2025-01-01T10:00:00.000Z"],
     ["2025-01-01T10:00:00.1234567890Z", "required", "ERR is not an ISO 8601 date-time"],
+    ["2025-01-01T10:00:00.Z", "utc-if-missing", "ERR is not an ISO 8601 date-time"],
+    ["20a5-01-01T10:00:00Z", "utc-if-missing", "ERR is not an ISO 8601 date-time"],
+    ["2025-01-01T10:00:00+00:00junk", "utc-if-missing", "ERR is not an ISO 8601 date-time"],
     [
       "2025-06-01T12:00:00",
       "required",
