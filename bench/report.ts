@@ -17,6 +17,7 @@ export interface BenchReport {
     gateway: { p50Us: number; p99Us: number };
     direct: { p50Us: number; p99Us: number };
     addedP99Us: number;
+    roundsP99Us: { gateway: number[]; direct: number[] };
   };
   calls: CallCase[];
   memory: {
@@ -54,6 +55,7 @@ export function formatReport(report: BenchReport): string {
     `   gateway ÷ proxy  = ${num(report.ratios.gatewayToProxy * 100, 1)} %   (target ≥ 40 %)`,
     `   gateway ÷ direct = ${num(report.ratios.gatewayToDirect * 100, 1)} %`,
     `   at half of the gateway's saturation (${num(half.rate)} req/s, fixed rate): p50/p99 gateway ${num(half.gateway.p50Us / 1000, 2)}/${num(half.gateway.p99Us / 1000, 2)} ms, direct ${num(half.direct.p50Us / 1000, 2)}/${num(half.direct.p99Us / 1000, 2)} ms → added p99 ${num(half.addedP99Us / 1000, 2)} ms (target ≤ 2 ms)`,
+    `   p99 per round (ms): gateway ${half.roundsP99Us.gateway.map((us) => num(us / 1000, 2)).join(" ")}, direct ${half.roundsP99Us.direct.map((us) => num(us / 1000, 2)).join(" ")}`,
     "",
     "2. Upstream calls per operation",
     `   ${pad("case", 44)}${pad("actual", 8)}${pad("ideal", 7)}result`,
