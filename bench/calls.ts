@@ -28,6 +28,24 @@ export function poster(gatewayUrl: string): Post {
   };
 }
 
+/** Every job id of the listing in REST order, read from the upstream directly (uncounted). */
+export async function listAllIds(upstreamUrl: string, apiKey: string): Promise<string[]> {
+  const ids: string[] = [];
+  let token: string | undefined;
+  do {
+    const url = `${upstreamUrl}/api/v2/parse?page_size=100${token ? `&page_token=${token}` : ""}`;
+    const response = await fetch(url, { headers: { authorization: `Bearer ${apiKey}` } });
+    if (!response.ok) throw new Error(`the upstream answered ${response.status} to ${url}`);
+    const body = (await response.json()) as {
+      items: Array<{ id: string }>;
+      next_page_token?: string;
+    };
+    ids.push(...body.items.map((item) => item.id));
+    token = body.next_page_token;
+  } while (token);
+  return ids;
+}
+
 const WALK = `query Walk($first: Int, $after: String) {
   parseJobs(first: $first, after: $after) {
     edges { node { id } }

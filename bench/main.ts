@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { DEMO_KEY, type DemoUpstream, startDemoUpstream } from "../src/demo-upstream/server.js";
-import { entitiesCase, lookupCase, poster, walkCase } from "./calls.js";
+import { entitiesCase, listAllIds, lookupCase, poster, walkCase } from "./calls.js";
 import { paced, saturate } from "./load.js";
 import {
   type Child,
@@ -174,16 +174,7 @@ async function main(): Promise<void> {
   targets[2] = { ...gatewayTarget, expectBody: await sendOnceRaw(gatewayTarget) };
 
   process.stderr.write("upstream calls…\n");
-  const allIds: string[] = [];
-  for (let token: string | undefined, page = 0; page === 0 || token; page++) {
-    const url = `${demo.url}/api/v2/parse?page_size=100${token ? `&page_token=${token}` : ""}`;
-    const body = (await sendOnce({ ...(targets[0] as Target), url })) as {
-      items: Array<{ id: string }>;
-      next_page_token?: string;
-    };
-    allIds.push(...body.items.map((item) => item.id));
-    token = body.next_page_token;
-  }
+  const allIds = await listAllIds(demo.url, DEMO_KEY);
   const hundred = allIds.slice(0, 100);
   const post = poster(gatewayUrl);
   const postCapped = poster(`http://127.0.0.1:${cappedGateway.port}/graphql`);
