@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import crypto from "node:crypto";
 import { badUserInput } from "./upstream/errors.js";
 
 /**
@@ -29,7 +29,9 @@ export function encodeCursor(position: Position, filterKey: string): string {
       ? [VERSION, filterHash(filterKey), null, -1]
       : [VERSION, filterHash(filterKey), position.token, position.skip];
   const body = JSON.stringify(fields);
-  return Buffer.from(JSON.stringify([...fields, checksum(body)])).toString("base64url");
+  // Same bytes as JSON.stringify([...fields, checksum]), without serialising the fields twice.
+  const withChecksum = `${body.slice(0, -1)},${JSON.stringify(checksum(body))}]`;
+  return Buffer.from(withChecksum).toString("base64url");
 }
 
 /** Decodes a cursor from `after`, refusing garbage, edits and cursors from another filter. */
@@ -76,10 +78,29 @@ export function decodeCursor(cursor: string, filterKey: string): Position {
   return { token, skip };
 }
 
+/**
+ * Every edge of a page hashes the same filter key: the last few hashes are kept (bounded, so a
+ * stream of distinct filters cannot grow it) and a page pays for one hash instead of one per edge.
+ */
+const filterHashes = new Map<string, string>();
+const MAX_CACHED_FILTER_HASHES = 64;
+
 function filterHash(filterKey: string): string {
-  return createHash("sha256").update(filterKey).digest("base64url").slice(0, 16);
+  let hash = filterHashes.get(filterKey);
+  if (hash === undefined) {
+    hash = sha256(filterKey).slice(0, 16);
+    if (filterHashes.size >= MAX_CACHED_FILTER_HASHES) filterHashes.clear();
+    filterHashes.set(filterKey, hash);
+  }
+  return hash;
 }
 
 function checksum(body: string): string {
-  return createHash("sha256").update(`parse-jobs-cursor|${body}`).digest("base64url").slice(0, 12);
+  return sha256(`parse-jobs-cursor|${body}`).slice(0, 12);
 }
+
+/** One-shot `crypto.hash` (Node 20.12+) skips the Hash object that `createHash` builds per call. */
+const sha256: (data: string) => string =
+  typeof crypto.hash === "function"
+    ? (data) => crypto.hash("sha256", data, "base64url")
+    : (data) => crypto.createHash("sha256").update(data).digest("base64url");

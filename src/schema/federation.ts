@@ -1,4 +1,6 @@
+import type { GatewayContext } from "../context.js";
 import { GatewayError } from "../upstream/errors.js";
+import type { UpstreamJob } from "../upstream/list-response.js";
 import { builder } from "./builder.js";
 import { ParseJob } from "./parse-job.js";
 
@@ -11,16 +13,31 @@ export const FEDERATION_LINK_URL = "https://specs.apollo.dev/federation/v2.6";
 // and an unknown id resolves to null in its place.
 builder.asEntity(ParseJob, {
   key: builder.selection<{ id: string }>("id"),
-  // Async, so that a bad representation rejects its own entry instead of the whole `_entities`.
-  resolveReference: async (reference, context) => {
-    // Routers send key fields as JSON; anything but a string cannot name an upstream job.
-    const id: unknown = reference.id;
-    if (typeof id !== "string") {
-      throw new GatewayError(
-        "BAD_USER_INPUT",
-        `A ParseJob representation needs a string "id" (the LlamaCloud job id), got ${JSON.stringify(id) ?? "nothing"}`,
-      );
-    }
-    return context.jobs.load(id);
-  },
+  // The router's representations are answered as a list of promises. Each must settle with its
+  // job, null, or an Error *value*, never reject: graphql-js and graphql-jit both turn an Error
+  // value into a null with its error on that entry alone, while graphql-jit (11.x) mis-places the
+  // entries of a list when one of its promises rejects.
+  resolveReference: (reference, context) => asEntry(settle(reference.id, context)),
 });
+
+/** Looks one representation's id up, answering an Error value (not a rejection) when it fails. */
+async function settle(id: unknown, context: GatewayContext): Promise<UpstreamJob | null | Error> {
+  // Routers send key fields as JSON; anything but a string cannot name an upstream job.
+  if (typeof id !== "string") {
+    return new GatewayError(
+      "BAD_USER_INPUT",
+      `A ParseJob representation needs a string "id" (the LlamaCloud job id), got ${JSON.stringify(id) ?? "nothing"}`,
+    );
+  }
+  return context.jobs
+    .load(id)
+    .catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
+}
+
+/**
+ * Pothos types an entity's result as the job itself; an Error value is the one other thing both
+ * executors accept in a list entry (they raise it as that entry's error), hence this cast.
+ */
+function asEntry(result: Promise<UpstreamJob | null | Error>): Promise<UpstreamJob | null> {
+  return result as Promise<UpstreamJob | null>;
+}

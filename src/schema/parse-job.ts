@@ -69,13 +69,19 @@ function readStatus(job: UpstreamJob): ParseJobStatus {
   return status;
 }
 
-export const ParseJob = builder.node(builder.objectRef<UpstreamJob>("ParseJob"), {
+/**
+ * A Node, written out rather than through `builder.node`: that helper resolves `id` with an async
+ * resolver, one promise per job on every page, where the id is simply the upstream id (see
+ * `encodeGlobalID` in builder.ts). `resolveType` in builder.ts maps every Node to this type.
+ */
+export const ParseJob = builder.objectRef<UpstreamJob>("ParseJob").implement({
   description: "A LlamaCloud parse job, as `GET /api/v2/parse` lists it.",
-  id: {
-    description: "The LlamaCloud job id, verbatim (`pjb-…`; older jobs have plain UUIDs).",
-    resolve: (job) => job.id,
-  },
+  interfaces: [builder.nodeInterfaceRef()],
   fields: (t) => ({
+    id: t.id({
+      description: "The LlamaCloud job id, verbatim (`pjb-…`; older jobs have plain UUIDs).",
+      resolve: (job) => job.id,
+    }),
     projectId: t.id({
       description: "The project the job belongs to.",
       resolve: (job) => requiredString(job, "project_id"),

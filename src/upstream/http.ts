@@ -22,11 +22,13 @@ export class TransportError extends Error {
 /**
  * Keep-alive agents shared by every request of the process: connections to the upstream are
  * reused across GraphQL requests (a TLS handshake per call would dominate a page query's cost).
- * Sockets carry no credential state, so sharing them between callers is safe.
+ * Sockets carry no credential state, so sharing them between callers is safe. As many sockets
+ * stay open idle as may be busy: with fewer, every burst above the idle limit closed sockets only
+ * to open new ones at the next burst (a connect per call under load).
  */
 const agents = {
-  "http:": new http.Agent({ keepAlive: true, maxSockets: 64, maxFreeSockets: 16 }),
-  "https:": new https.Agent({ keepAlive: true, maxSockets: 64, maxFreeSockets: 16 }),
+  "http:": new http.Agent({ keepAlive: true, maxSockets: 64, maxFreeSockets: 64 }),
+  "https:": new https.Agent({ keepAlive: true, maxSockets: 64, maxFreeSockets: 64 }),
 };
 
 /** Sends one GET and reads the whole body, failing with a TransportError after `timeoutMs`. */

@@ -1,0 +1,141 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** The repository root, so every child runs where `npm start` would. */
+export const ROOT = fileURLToPath(new URL("..", import.meta.url));
+
+/** A child process of the bench, with the port it said it listens on. */
+export interface Child {
+  readonly process: ChildProcess;
+  readonly pid: number;
+  readonly port: number;
+  /** Milliseconds from spawn until the ready line was printed. */
+  readonly readyMs: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * Spawns `command` and waits for a stdout line matching `ready`, whose first group is the port.
+ * The child is killed if it exits or stays silent for `timeoutMs`, so a broken build fails fast.
+ */
+export function startChild(
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+  ready: RegExp,
+  timeoutMs = 20_000,
+): Promise<Child> {
+  const started = performance.now();
+  const child = spawn(command, args, {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once("exit", () => resolve());
+      child.kill("SIGTERM");
+    });
+  return new Promise((resolve, reject) => {
+    let output = "";
+    const timer = setTimeout(() => {
+      void stop();
+      reject(
+        new Error(`${command} ${args.join(" ")} was not ready after ${timeoutMs} ms:\n${output}`),
+      );
+    }, timeoutMs);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString("utf8");
+      const match = ready.exec(output);
+      if (!match) return;
+      clearTimeout(timer);
+      child.stdout?.off("data", onData);
+      child.stdout?.resume();
+      resolve({
+        process: child,
+        pid: child.pid ?? -1,
+        port: Number(match[1]),
+        readyMs: performance.now() - started,
+        stop,
+      });
+    };
+    child.stdout?.on("data", onData);
+    child.stderr?.on("data", (chunk: Buffer) => {
+      output += chunk.toString("utf8");
+    });
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(
+        new Error(`${command} ${args.join(" ")} exited (${code}) before it was ready:\n${output}`),
+      );
+    });
+  });
+}
+
+/** Resident set size of a process in bytes, read from /proc (Linux); null elsewhere. */
+export function rssBytes(pid: number): number | null {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    const kib = /^VmRSS:\s+(\d+) kB$/m.exec(status)?.[1];
+    return kib === undefined ? null : Number(kib) * 1024;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * `npm start` split at its last `&&`: the build steps before it, and the command that serves.
+ * Reading it from package.json keeps the bench on the path users take.
+ */
+export function startScript(): { build: string | null; serve: string } {
+  const pkg = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as {
+    scripts: Record<string, string>;
+  };
+  const start = pkg.scripts.start ?? "";
+  const split = start.lastIndexOf("&&");
+  return split === -1
+    ? { build: null, serve: start }
+    : { build: start.slice(0, split).trim(), serve: start.slice(split + 2).trim() };
+}
+
+/** Environment for npm scripts run without npm: node_modules/.bin first on PATH. */
+export const SCRIPT_ENV = {
+  PATH: `${path.join(ROOT, "node_modules", ".bin")}${path.delimiter}${process.env.PATH ?? ""}`,
+};
+
+const LISTENING = /GraphQL gateway on http:\/\/localhost:(\d+)\/graphql/;
+
+/** The gateway on `baseUrl` as its own process, started by `npm start`'s serving command. */
+export function startGateway(baseUrl: string, apiKey: string): Promise<Child> {
+  return startChild(
+    "sh",
+    ["-c", `exec ${startScript().serve}`],
+    { ...SCRIPT_ENV, LLAMA_CLOUD_BASE_URL: baseUrl, LLAMA_CLOUD_API_KEY: apiKey, PORT: "0" },
+    LISTENING,
+  );
+}
+
+/** The whole `npm start` line (build and serve), for start-up timing. */
+export function startWholeScript(baseUrl: string, apiKey: string): Promise<Child> {
+  const script = startScript();
+  const line = script.build ? `${script.build} && exec ${script.serve}` : `exec ${script.serve}`;
+  return startChild(
+    "sh",
+    ["-c", line],
+    { ...SCRIPT_ENV, LLAMA_CLOUD_BASE_URL: baseUrl, LLAMA_CLOUD_API_KEY: apiKey, PORT: "0" },
+    LISTENING,
+  );
+}
+
+/** The bench's bare keep-alive proxy in front of `baseUrl`, as its own process. */
+export function startProxy(baseUrl: string): Promise<Child> {
+  return startChild(
+    process.execPath,
+    ["--import", "tsx", "bench/proxy.ts"],
+    { BENCH_UPSTREAM: baseUrl },
+    /listening (\d+)/,
+  );
+}

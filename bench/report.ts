@@ -1,0 +1,93 @@
+import type { CallCase } from "./calls.js";
+import type { StartupResult } from "./startup.js";
+
+/** Everything one run measured; also what goes into the JSON file. */
+export interface BenchReport {
+  date: string;
+  command: string;
+  machine: { cpus: number; cpuModel: string; node: string; platform: string };
+  settings: { rounds: number; seconds: number; connections: number; smoke: boolean };
+  throughput: Record<
+    string,
+    { requestsPerSecond: number; p50Ms: number; p99Ms: number; rounds: number[] }
+  >;
+  ratios: { gatewayToProxy: number; gatewayToDirect: number };
+  latencyAtHalfSaturation: {
+    rate: number;
+    gateway: { p50Us: number; p99Us: number };
+    direct: { p50Us: number; p99Us: number };
+    addedP99Us: number;
+    roundsP99Us: { gateway: number[]; direct: number[] };
+  };
+  calls: CallCase[];
+  memory: {
+    warmupRequests: number;
+    warmMiB: number;
+    at50kMiB: number;
+    at100kMiB: number;
+    growthPercent: number;
+    requests: [number, number];
+  };
+  startup: { runs: StartupResult[]; medianFirstAnswerMs: number };
+}
+
+const pad = (text: string, width: number) => text.padEnd(width);
+const num = (value: number, digits = 0) => (Number.isFinite(value) ? value.toFixed(digits) : "n/a");
+
+/** Renders the report as plain-text tables for stdout. */
+export function formatReport(report: BenchReport): string {
+  const lines: string[] = [];
+  const { machine, settings } = report;
+  lines.push(
+    `parse-jobs-graphql bench — ${machine.cpus} × ${machine.cpuModel}, Node ${machine.node}, ${report.date}`,
+    `${settings.rounds} round(s) × ${settings.seconds} s per target, ${settings.connections} connections${settings.smoke ? " (SMOKE: numbers mean nothing)" : ""}`,
+    "",
+    "1. Page query parseJobs(first: 20), all fields (medians over rounds)",
+    `   ${pad("target", 10)}${pad("req/s", 10)}${pad("p50 ms", 9)}${pad("p99 ms", 9)}rounds req/s`,
+  );
+  for (const [name, row] of Object.entries(report.throughput)) {
+    lines.push(
+      `   ${pad(name, 10)}${pad(num(row.requestsPerSecond), 10)}${pad(num(row.p50Ms, 1), 9)}${pad(num(row.p99Ms, 1), 9)}${row.rounds.map((r) => num(r)).join(" ")}`,
+    );
+  }
+  const half = report.latencyAtHalfSaturation;
+  lines.push(
+    `   gateway ÷ proxy  = ${num(report.ratios.gatewayToProxy * 100, 1)} %   (target ≥ 40 %)`,
+    `   gateway ÷ direct = ${num(report.ratios.gatewayToDirect * 100, 1)} %`,
+    `   at half of the gateway's saturation (${num(half.rate)} req/s, fixed rate): p50/p99 gateway ${num(half.gateway.p50Us / 1000, 2)}/${num(half.gateway.p99Us / 1000, 2)} ms, direct ${num(half.direct.p50Us / 1000, 2)}/${num(half.direct.p99Us / 1000, 2)} ms → added p99 ${num(half.addedP99Us / 1000, 2)} ms (target ≤ 2 ms)`,
+    `   p99 per round (ms): gateway ${half.roundsP99Us.gateway.map((us) => num(us / 1000, 2)).join(" ")}, direct ${half.roundsP99Us.direct.map((us) => num(us / 1000, 2)).join(" ")}`,
+    "",
+    "2. Upstream calls per operation",
+    `   ${pad("case", 44)}${pad("actual", 8)}${pad("ideal", 7)}result`,
+  );
+  for (const row of report.calls) {
+    const verdict =
+      row.note ??
+      (row.actual === row.ideal && row.correct
+        ? "ok"
+        : `MISMATCH${row.correct ? "" : " (wrong answer)"}`);
+    lines.push(
+      `   ${pad(row.name, 44)}${pad(String(row.actual ?? "–"), 8)}${pad(String(row.ideal ?? "–"), 7)}${verdict}`,
+    );
+  }
+  const memory = report.memory;
+  lines.push(
+    "",
+    "3. Gateway memory (RSS)",
+    `   after warm-up (${memory.warmupRequests} requests) ${num(memory.warmMiB, 1)} MiB, after ${memory.requests[0]} ${num(memory.at50kMiB, 1)} MiB, after ${memory.requests[1]} ${num(memory.at100kMiB, 1)} MiB → growth ${num(memory.growthPercent, 1)} % (target < 10 %)`,
+    "",
+    "4. Start-up (the npm start line, build included → first successful page query)",
+    `   runs: ${report.startup.runs.map((r) => `${num(r.firstAnswerMs)} ms (listening ${num(r.listeningMs)} ms)`).join(", ")}; median ${num(report.startup.medianFirstAnswerMs)} ms (target < 1500 ms)`,
+  );
+  return lines.join("\n");
+}
+
+/** The median of some numbers (NaN for none). */
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  if (sorted.length === 0) return Number.NaN;
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+}

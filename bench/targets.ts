@@ -1,0 +1,64 @@
+/** One HTTP request the bench repeats: what the load generators send. */
+export interface Target {
+  readonly name: "direct" | "proxy" | "gateway";
+  readonly url: string;
+  readonly method: "GET" | "POST";
+  readonly headers: Record<string, string>;
+  readonly body?: string;
+  /** When set, every answer under load must be exactly this body (else it counts as a failure). */
+  readonly expectBody?: string;
+}
+
+/** The typical page query: 20 jobs with every field, as a client would show a list. */
+export const PAGE_QUERY = `query Page {
+  parseJobs(first: 20) {
+    totalCount
+    edges {
+      cursor
+      node { id projectId status createdAt updatedAt errorMessage name tier }
+    }
+    pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+  }
+}`;
+
+/** The REST call the page query costs: the same one the direct and proxied targets make. */
+const REST_PATH = "/api/v2/parse?page_size=20";
+
+/** The three targets of one comparison: upstream directly, through the bare proxy, through the gateway. */
+export function pageTargets(
+  urls: { upstream: string; proxy: string; gateway: string },
+  apiKey: string,
+): Target[] {
+  const rest = { authorization: `Bearer ${apiKey}`, accept: "application/json" };
+  return [
+    { name: "direct", url: `${urls.upstream}${REST_PATH}`, method: "GET", headers: rest },
+    { name: "proxy", url: `${urls.proxy}${REST_PATH}`, method: "GET", headers: rest },
+    {
+      name: "gateway",
+      url: urls.gateway,
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "application/json" },
+      body: JSON.stringify({ query: PAGE_QUERY }),
+    },
+  ];
+}
+
+/** Sends a target once and returns its parsed JSON body; throws unless it is a 200 without errors. */
+export async function sendOnce(target: Target): Promise<unknown> {
+  return JSON.parse(await sendOnceRaw(target));
+}
+
+/** Like `sendOnce`, but returns the body as the text it came as. */
+export async function sendOnceRaw(target: Target): Promise<string> {
+  const response = await fetch(target.url, {
+    method: target.method,
+    headers: target.headers,
+    body: target.body ?? null,
+  });
+  const text = await response.text();
+  if (response.status !== 200)
+    throw new Error(`${target.name} answered ${response.status}: ${text}`);
+  const body = JSON.parse(text) as { errors?: unknown };
+  if (body.errors !== undefined) throw new Error(`${target.name} answered with errors: ${text}`);
+  return text;
+}
