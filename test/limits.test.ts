@@ -97,6 +97,15 @@ describe("abuse limits (default configuration)", () => {
     expect(refusal(stack, answer)).toBe("QUERY_TOO_COSTLY");
     const small = await stack.query(`query ($n: Int) { ${pages.join(" ")} }`, { n: 2 });
     expect(small.errors).toBeUndefined();
+    // Costs are cached per document and priced variables: a new `first` is priced again...
+    const again = await stack.query(`query ($n: Int) { ${pages.join(" ")} }`, { n: 100 });
+    expect(again.errors?.[0]?.extensions?.code).toBe("QUERY_TOO_COSTLY");
+    // ...while `after`, which costs nothing, does not change the price.
+    const paged = `query ($n: Int, $after: String) { ${pages.join(" ").replaceAll("(first: $n)", "(first: $n, after: $after)")} }`;
+    expect((await stack.query(paged, { n: 100, after: null })).errors?.[0]?.extensions?.code).toBe(
+      "QUERY_TOO_COSTLY",
+    );
+    expect((await stack.query(paged, { n: 2, after: null })).errors).toBeUndefined();
   });
 
   it("passes a Relay page query with fragments, pageInfo and totalCount", async () => {

@@ -1,5 +1,5 @@
 import { createComplexityRule } from "@pothos/plugin-complexity";
-import { type DocumentNode, type ExecutionArgs, validate } from "graphql";
+import { type DocumentNode, type ExecutionArgs, validate, visit } from "graphql";
 import type { Plugin } from "graphql-yoga";
 import type { Config } from "../config.js";
 import { GatewayError } from "../upstream/errors.js";
@@ -20,6 +20,13 @@ export const JOB_COST = 1;
 export function pageCost(first: number | null | undefined, fallback: number): number {
   return UPSTREAM_CALL_COST + Math.max(0, first ?? fallback) * JOB_COST;
 }
+
+/**
+ * The arguments the prices above read. The cost of an operation is a function of its document and
+ * of these arguments' values alone, which lets it be cached (see `costLimitPlugin`): a field priced
+ * by another argument must add that argument's name here.
+ */
+export const COST_ARGUMENTS = new Set(["first", "ids", "representations"]);
 
 /** `nodes(ids:)` and `_entities(representations:)`: one job per entry. */
 export function listLookupCost(entries: unknown): number {
@@ -48,9 +55,14 @@ export function defaultFieldComplexity(
  */
 export function costLimitPlugin(config: Config): Plugin {
   const maxComplexity = config.limits.maxCost;
-  // Without variables the cost depends on the document alone, and Yoga hands out one parsed
-  // document per query text: the walk is done once per document instead of once per request.
-  const costWithoutVariables = new WeakMap<DocumentNode, Map<string, number>>();
+  // The walk below is a whole validation pass: as costly as executing a page query. Yoga hands out
+  // one parsed document per query text, so costs are kept per document, keyed by the operation
+  // name and the values of the variables that reach a priced argument (not `after`, which changes
+  // on every page of a walk but costs nothing).
+  const costs = new WeakMap<
+    DocumentNode,
+    { pricedVariables: string[]; byKey: Map<string, number> }
+  >();
   const measure = (args: ExecutionArgs): number => {
     let found = 0;
     const rule = createComplexityRule({
@@ -65,22 +77,30 @@ export function costLimitPlugin(config: Config): Plugin {
     validate(args.schema, args.document, [rule]);
     return found;
   };
+  const cachedMeasure = (args: ExecutionArgs): number => {
+    let entry = costs.get(args.document);
+    if (entry === undefined) {
+      entry = { pricedVariables: pricedVariables(args.document), byKey: new Map() };
+      costs.set(args.document, entry);
+    }
+    const variables = (args.variableValues ?? {}) as Record<string, unknown>;
+    const key = JSON.stringify([
+      args.operationName ?? "",
+      ...entry.pricedVariables.map((name) => variables[name] ?? null),
+    ]);
+    // Long keys (hundreds of ids) are measured every time rather than kept.
+    if (key.length > MAX_COST_KEY_LENGTH) return measure(args);
+    let found = entry.byKey.get(key);
+    if (found === undefined) {
+      found = measure(args);
+      if (entry.byKey.size >= MAX_COSTS_PER_DOCUMENT) entry.byKey.clear();
+      entry.byKey.set(key, found);
+    }
+    return found;
+  };
   return {
     onExecute({ args, setResultAndStopExecution }) {
-      let found: number;
-      const variables = args.variableValues;
-      if (variables === undefined || variables === null || Object.keys(variables).length === 0) {
-        let byOperation = costWithoutVariables.get(args.document);
-        if (byOperation === undefined) {
-          byOperation = new Map();
-          costWithoutVariables.set(args.document, byOperation);
-        }
-        const name = args.operationName ?? "";
-        found = byOperation.get(name) ?? measure(args);
-        byOperation.set(name, found);
-      } else {
-        found = measure(args);
-      }
+      const found = cachedMeasure(args);
       // Bad variables are left to execution, which reports them in its own words.
       if (found <= maxComplexity) return;
       setResultAndStopExecution({
@@ -94,4 +114,27 @@ export function costLimitPlugin(config: Config): Plugin {
       });
     },
   };
+}
+
+const MAX_COST_KEY_LENGTH = 2048;
+const MAX_COSTS_PER_DOCUMENT = 256;
+
+/** Names of the variables used (at any depth) in the value of a priced argument. */
+function pricedVariables(document: DocumentNode): string[] {
+  const names = new Set<string>();
+  let inPricedArgument = 0;
+  visit(document, {
+    Argument: {
+      enter: (node) => {
+        if (COST_ARGUMENTS.has(node.name.value)) inPricedArgument++;
+      },
+      leave: (node) => {
+        if (COST_ARGUMENTS.has(node.name.value)) inPricedArgument--;
+      },
+    },
+    Variable: (node) => {
+      if (inPricedArgument > 0) names.add(node.name.value);
+    },
+  });
+  return [...names].sort();
 }
