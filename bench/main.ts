@@ -8,8 +8,9 @@ import { entitiesCase, listAllIds, lookupCase, poster, walkCase } from "./calls.
 import { paced, saturate } from "./load.js";
 import {
   type Child,
+  GC_ON_SIGNAL_ENV,
   ROOT,
-  rssBytes,
+  rssAfterGc,
   SCRIPT_ENV,
   startGateway,
   startProxy,
@@ -119,8 +120,9 @@ async function halfSaturation(gateway: Target, direct: Target, rate: number, dem
 }
 
 async function memory(demo: DemoUpstream, apiKey: string): Promise<BenchReport["memory"]> {
-  // A fresh gateway, so the request counts are exact from its start.
-  const gateway = await child(startGateway(demo.url, apiKey));
+  // A fresh gateway, so the request counts are exact from its start; RSS is read after a full GC,
+  // or the reading would follow V8's collection cycle rather than what the gateway keeps.
+  const gateway = await child(startGateway(demo.url, apiKey, GC_ON_SIGNAL_ENV));
   const [, , page] = pageTargets(
     { upstream: demo.url, proxy: demo.url, gateway: `http://127.0.0.1:${gateway.port}/graphql` },
     apiKey,
@@ -135,7 +137,7 @@ async function memory(demo: DemoUpstream, apiKey: string): Promise<BenchReport["
     });
     demo.reset();
     if (result.failures > 0) throw new Error(`memory run: ${result.failures} failed requests`);
-    return (rssBytes(gateway.pid) ?? Number.NaN) / MiB;
+    return ((await rssAfterGc(gateway.pid)) ?? Number.NaN) / MiB;
   };
   const warmMiB = await run(memoryPlan.warmup);
   const at50kMiB = await run(memoryPlan.first - memoryPlan.warmup);

@@ -109,13 +109,35 @@ export const SCRIPT_ENV = {
 const LISTENING = /GraphQL gateway on http:\/\/localhost:(\d+)\/graphql/;
 
 /** The gateway on `baseUrl` as its own process, started by `npm start`'s serving command. */
-export function startGateway(baseUrl: string, apiKey: string): Promise<Child> {
+export function startGateway(
+  baseUrl: string,
+  apiKey: string,
+  extraEnv: Record<string, string> = {},
+): Promise<Child> {
   return startChild(
     "sh",
     ["-c", `exec ${startScript().serve}`],
-    { ...SCRIPT_ENV, LLAMA_CLOUD_BASE_URL: baseUrl, LLAMA_CLOUD_API_KEY: apiKey, PORT: "0" },
+    {
+      ...SCRIPT_ENV,
+      LLAMA_CLOUD_BASE_URL: baseUrl,
+      LLAMA_CLOUD_API_KEY: apiKey,
+      PORT: "0",
+      ...extraEnv,
+    },
     LISTENING,
   );
+}
+
+/** Environment that lets the bench ask the gateway for a full GC (see bench/gc-on-signal.mjs). */
+export const GC_ON_SIGNAL_ENV = {
+  NODE_OPTIONS: `--import=${new URL("./gc-on-signal.mjs", import.meta.url).href}`,
+};
+
+/** Asks a gateway started with GC_ON_SIGNAL_ENV for a full GC, then reads its RSS. */
+export async function rssAfterGc(pid: number): Promise<number | null> {
+  process.kill(pid, "SIGUSR2");
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  return rssBytes(pid);
 }
 
 /** The whole `npm start` line (build and serve), for start-up timing. */
