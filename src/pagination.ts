@@ -1,4 +1,5 @@
 import { END, type Position } from "./cursor.js";
+import { GatewayError } from "./upstream/errors.js";
 import type { ListPage, UnreadableItem, UpstreamJob } from "./upstream/list-response.js";
 
 /** Fetches one upstream page of the listing: the page `token` starts, at most `pageSize` items. */
@@ -47,6 +48,8 @@ export async function readWindow(
     window.fetched = true;
     const next = page.nextPageToken;
     const count = page.items.length;
+    // An upstream that hands back the token it was given would have us read the same page forever.
+    if (next !== null && next === token) throw repeatedToken();
 
     // An empty page ends the listing whatever its token says (the SDKs stop there too).
     if (count === 0) return window;
@@ -78,4 +81,12 @@ export async function readWindow(
     token = next;
     skip = 0;
   }
+}
+
+/** The error for an upstream whose next page token is the one it was just asked with. */
+export function repeatedToken(): GatewayError {
+  return new GatewayError(
+    "UPSTREAM_BAD_RESPONSE",
+    "LlamaCloud sent back the page token it was asked with as the next one: paging would not advance",
+  );
 }

@@ -77,4 +77,15 @@ describe("readWindow", () => {
       ["100", 90],
     ]);
   });
+
+  it("refuses an upstream that answers every page token with the same token", async () => {
+    const fetchPage: FetchPage = async () => ({
+      items: [{ id: "job-0" }],
+      nextPageToken: "same",
+      totalSize: null,
+    });
+    await expect(readWindow(fetchPage, { token: "same", skip: 0 }, 5, 100)).rejects.toThrow(
+      "paging would not advance",
+    );
+  });
 });

@@ -1,5 +1,6 @@
 import DataLoader from "dataloader";
 import { isPlausibleJobId } from "../job-id.js";
+import { repeatedToken } from "../pagination.js";
 import { MAX_FILTER_QUERY_LENGTH } from "../rest-params.js";
 import type { ListRequest } from "../upstream/client.js";
 import { isUnreadable, type ListPage, type UpstreamJob } from "../upstream/list-response.js";
@@ -77,6 +78,7 @@ async function lookupChunk(
       jobs.push(item);
     }
     if (page.items.length === 0) break;
+    if (page.nextPageToken !== null && page.nextPageToken === pageToken) throw repeatedToken();
     pageToken = page.nextPageToken;
   } while (pageToken !== null && wanted.size > 0);
   return jobs;
