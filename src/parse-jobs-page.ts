@@ -16,14 +16,18 @@ export const DEFAULT_FIRST = 20;
 
 /** One edge: a job and the position just after it, encoded into a cursor only when asked for. */
 export class ParseJobsEdge {
+  private encoded: string | undefined;
+
   constructor(
     private readonly item: UpstreamJob | UnreadableItem,
     private readonly after: Position,
     private readonly filterKey: string,
   ) {}
 
+  /** Encoded once (each costs a hash), shared by `edges.cursor` and `pageInfo`. */
   get cursor(): string {
-    return encodeCursor(this.after, this.filterKey);
+    this.encoded ??= encodeCursor(this.after, this.filterKey);
+    return this.encoded;
   }
 
   /** The job; for an item the gateway cannot read, an error that nulls this edge alone. */
@@ -52,6 +56,7 @@ export interface PageInfo {
  */
 export class ParseJobsPage {
   private window: Promise<Window> | undefined;
+  private edgeList: Promise<ParseJobsEdge[]> | undefined;
   private readonly probes = new Map<Position, Promise<Window>>();
 
   private constructor(
@@ -74,9 +79,11 @@ export class ParseJobsPage {
     return new ParseJobsPage(context, filter, start, first, args.after != null);
   }
 
-  async edges(): Promise<ParseJobsEdge[]> {
-    const { items } = await this.read();
-    return items.map(({ item, after }) => new ParseJobsEdge(item, after, this.filter.key));
+  edges(): Promise<ParseJobsEdge[]> {
+    this.edgeList ??= this.read().then(({ items }) =>
+      items.map(({ item, after }) => new ParseJobsEdge(item, after, this.filter.key)),
+    );
+    return this.edgeList;
   }
 
   async pageInfo(): Promise<PageInfo> {
@@ -89,16 +96,18 @@ export class ParseJobsPage {
         endCursor: null,
       };
     }
-    const { items, hasNextPage } = await this.read();
-    const cursorOf = (index: number) => {
-      const entry = items[index];
-      return entry ? encodeCursor(entry.after, this.filter.key) : null;
-    };
+    const { hasNextPage } = await this.read();
+    const edges = await this.edges();
+    // Getters: a cursor is encoded only when selected, and the edge's own cursor is reused.
     return {
       hasNextPage,
       hasPreviousPage: this.hasPreviousPage,
-      startCursor: cursorOf(0),
-      endCursor: cursorOf(items.length - 1),
+      get startCursor() {
+        return edges[0]?.cursor ?? null;
+      },
+      get endCursor() {
+        return edges[edges.length - 1]?.cursor ?? null;
+      },
     };
   }
 
