@@ -1,5 +1,5 @@
 import type { GatewayContext } from "./context.js";
-import { decodeCursor, END, encodeCursor, type Position, START } from "./cursor.js";
+import { cursorEncoder, decodeCursor, END, type Position, START } from "./cursor.js";
 import { readWindow, type Window } from "./pagination.js";
 import { filterToRestParams, type ParseJobFilterInput, type RestFilter } from "./rest-params.js";
 import { badUserInput, GatewayError } from "./upstream/errors.js";
@@ -21,12 +21,12 @@ export class ParseJobsEdge {
   constructor(
     private readonly item: UpstreamJob | UnreadableItem,
     private readonly after: Position,
-    private readonly filterKey: string,
+    private readonly encode: (position: Position) => string,
   ) {}
 
-  /** Encoded once (each costs a hash), shared by `edges.cursor` and `pageInfo`. */
+  /** Encoded once, shared by `edges.cursor` and `pageInfo`. */
   get cursor(): string {
-    this.encoded ??= encodeCursor(this.after, this.filterKey);
+    this.encoded ??= this.encode(this.after);
     return this.encoded;
   }
 
@@ -80,9 +80,11 @@ export class ParseJobsPage {
   }
 
   edges(): Promise<ParseJobsEdge[]> {
-    this.edgeList ??= this.read().then(({ items }) =>
-      items.map(({ item, after }) => new ParseJobsEdge(item, after, this.filter.key)),
-    );
+    this.edgeList ??= this.read().then(({ items }) => {
+      // One encoder per page: the edges of an upstream page share most of their cursor.
+      const encode = cursorEncoder(this.filter.key);
+      return items.map(({ item, after }) => new ParseJobsEdge(item, after, encode));
+    });
     return this.edgeList;
   }
 

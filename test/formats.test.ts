@@ -4,18 +4,26 @@ import { toUtcTimestamp } from "../src/date-time.js";
 
 /**
  * Cursors and timestamps sit on every edge of every page, so both have fast paths. These tables
- * pin what they produced before any fast path existed: cursors already in clients' hands must
- * stay valid, and every timestamp must normalise (or be refused) exactly as before.
+ * pin what they produce: cursors already in clients' hands must stay valid, and every timestamp
+ * must normalise (or be refused) exactly as before. The version 2 cursors were checked against an
+ * independent implementation of the format (sha256, murmur3's finaliser, base64url) in Python.
  */
 describe("cursor encoding stays byte-for-byte the same", () => {
   const issued: Array<[Parameters<typeof encodeCursor>[0], string, string]> = [
     [
       { token: "tok-1", skip: 3 },
       '["a",null]',
-      "WzEsInJyc0VkTVYybGJoVXB3MksiLCJ0b2stMSIsMywiZ0JWLVA4eVFmclA2Il0",
+      "WzIsInJyc0VkTVYybGJoVXB3MksiLCJ0b2stMSIsMywicWk0c3pnIl0",
     ],
-    [{ token: null, skip: 0 }, "k", "WzEsImdsVERLYWtvVVBiVk9kMDMiLG51bGwsMCwiNnhYcWo5VGNCaEZuIl0"],
-    [END, "k", "WzEsImdsVERLYWtvVVBiVk9kMDMiLG51bGwsLTEsIkNhNlJ4SEJIbk10aiJd"],
+    [{ token: null, skip: 0 }, "k", "WzIsImdsVERLYWtvVVBiVk9kMDMiLG51bGwsMCwiaGcwcXZ6Il0"],
+    [END, "k", "WzIsImdsVERLYWtvVVBiVk9kMDMiLG51bGwsLTEsInNueTF2YSJd"],
+    // Padded with spaces to whole base64 groups: two, then one (the token's ö is two bytes).
+    [
+      { token: "tok-12", skip: 17 },
+      "k",
+      "WzIsImdsVERLYWtvVVBiVk9kMDMiLCJ0b2stMTIiLCAgMTcsIjJsYzRhMyJd",
+    ],
+    [{ token: "tök", skip: 2 }, "k", "WzIsImdsVERLYWtvVVBiVk9kMDMiLCJ0w7ZrIiwgMiwid2Y5YTlvIl0"],
   ];
   for (const [position, filterKey, cursor] of issued) {
     it(`encodes ${JSON.stringify(position)} as before, and decodes it back`, () => {
@@ -26,6 +34,31 @@ describe("cursor encoding stays byte-for-byte the same", () => {
       expect(encodeCursor(position, filterKey)).toBe(cursor);
     });
   }
+});
+
+describe("version 1 cursors, issued before per-page encoding, are still read", () => {
+  const issuedByV1: Array<[Parameters<typeof encodeCursor>[0], string, string]> = [
+    [
+      { token: "tok-1", skip: 3 },
+      '["a",null]',
+      "WzEsInJyc0VkTVYybGJoVXB3MksiLCJ0b2stMSIsMywiZ0JWLVA4eVFmclA2Il0",
+    ],
+    [{ token: null, skip: 0 }, "k", "WzEsImdsVERLYWtvVVBiVk9kMDMiLG51bGwsMCwiNnhYcWo5VGNCaEZuIl0"],
+    [END, "k", "WzEsImdsVERLYWtvVVBiVk9kMDMiLG51bGwsLTEsIkNhNlJ4SEJIbk10aiJd"],
+  ];
+  for (const [position, filterKey, cursor] of issuedByV1) {
+    it(`decodes ${JSON.stringify(position)} and refuses it under another filter`, () => {
+      expect(decodeCursor(cursor, filterKey)).toEqual(position);
+      expect(() => decodeCursor(cursor, `${filterKey}!`)).toThrow("different filter");
+    });
+  }
+
+  it("still refuses an edited version 1 cursor", () => {
+    const edited = Buffer.from('[1,"rrsEdMV2lbhUpw2K","tok-1",4,"gBV-P8yQfrP6"]').toString(
+      "base64url",
+    );
+    expect(() => decodeCursor(edited, '["a",null]')).toThrow("not a cursor this gateway issued");
+  });
 });
 
 describe("toUtcTimestamp normalises and refuses exactly as before", () => {
