@@ -61,15 +61,21 @@ function asciiToBase64url(text: string): string {
   for (; i + 2 < text.length; i += 3) {
     const n = (text.charCodeAt(i) << 16) | (text.charCodeAt(i + 1) << 8) | text.charCodeAt(i + 2);
     out +=
-      BASE64URL[n >> 18] + BASE64URL[(n >> 12) & 63] + BASE64URL[(n >> 6) & 63] + BASE64URL[n & 63];
+      BASE64URL.charAt(n >> 18) +
+      BASE64URL.charAt((n >> 12) & 63) +
+      BASE64URL.charAt((n >> 6) & 63) +
+      BASE64URL.charAt(n & 63);
   }
   const rest = text.length - i;
   if (rest === 1) {
     const n = text.charCodeAt(i) << 16;
-    out += BASE64URL[n >> 18] + BASE64URL[(n >> 12) & 63];
+    out += BASE64URL.charAt(n >> 18) + BASE64URL.charAt((n >> 12) & 63);
   } else if (rest === 2) {
     const n = (text.charCodeAt(i) << 16) | (text.charCodeAt(i + 1) << 8);
-    out += BASE64URL[n >> 18] + BASE64URL[(n >> 12) & 63] + BASE64URL[(n >> 6) & 63];
+    out +=
+      BASE64URL.charAt(n >> 18) +
+      BASE64URL.charAt((n >> 12) & 63) +
+      BASE64URL.charAt((n >> 6) & 63);
   }
   return out;
 }
