@@ -3,7 +3,8 @@ import type { Config } from "./config.js";
 import { chooseAuthorization } from "./credentials.js";
 import { createJobLoader, type JobLoader } from "./loaders/job-loader.js";
 import type { ListRequest, UpstreamClient } from "./upstream/client.js";
-import type { ListPage } from "./upstream/list-response.js";
+import { isActiveJob } from "./upstream/job-record.js";
+import { isUnreadable, type ListPage } from "./upstream/list-response.js";
 
 /** Everything a resolver needs, made fresh for each GraphQL request. */
 export interface GatewayContext {
@@ -20,13 +21,9 @@ export interface GatewayContext {
   readonly seen: { activeJob: boolean };
 }
 
-/** Statuses that will change soon: answers holding them are cached for a shorter time. */
-const ACTIVE_STATUSES = new Set(["PENDING", "RUNNING"]);
-
-/** True when an upstream item is a job whose status (in any casing) is still moving. */
+/** True when an upstream item is a job whose status is still moving: cached for a shorter time. */
 function isActive(item: ListPage["items"][number]): boolean {
-  const status = "id" in item ? item.status : undefined;
-  return typeof status === "string" && ACTIVE_STATUSES.has(status.toUpperCase());
+  return !isUnreadable(item) && isActiveJob(item);
 }
 
 /**

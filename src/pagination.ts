@@ -1,13 +1,14 @@
 import { END, type Position } from "./cursor.js";
 import { GatewayError } from "./upstream/errors.js";
-import type { ListPage, UnreadableItem, UpstreamJob } from "./upstream/list-response.js";
+import type { ParseJobRecord } from "./upstream/job-record.js";
+import type { ListPage, UnreadableItem } from "./upstream/list-response.js";
 
 /** Fetches one upstream page of the listing: the page `token` starts, at most `pageSize` items. */
 export type FetchPage = (token: string | null, pageSize: number) => Promise<ListPage>;
 
 /** An item of the window with the position just after it (what its cursor encodes). */
 export interface WindowItem {
-  item: UpstreamJob | UnreadableItem;
+  item: ParseJobRecord | UnreadableItem;
   after: Position;
 }
 
@@ -70,7 +71,7 @@ export async function readWindow(
         : next === null
           ? END
           : { token: next, skip: 0 };
-      window.items.push({ item: page.items[index] as UpstreamJob | UnreadableItem, after });
+      window.items.push({ item: page.items[index] as ParseJobRecord | UnreadableItem, after });
     }
     need -= taken;
     const leftOver = skip + taken < count;

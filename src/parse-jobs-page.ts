@@ -3,7 +3,8 @@ import { cursorEncoder, decodeCursor, END, type Position, START } from "./cursor
 import { readWindow, type Window } from "./pagination.js";
 import { filterToRestParams, type ParseJobFilterInput, type RestFilter } from "./rest-params.js";
 import { badUserInput, GatewayError } from "./upstream/errors.js";
-import { isUnreadable, type UnreadableItem, type UpstreamJob } from "./upstream/list-response.js";
+import type { ParseJobRecord } from "./upstream/job-record.js";
+import { isUnreadable, type UnreadableItem } from "./upstream/list-response.js";
 
 /** The arguments of `Query.parseJobs`. */
 export interface ParseJobsArgs {
@@ -14,31 +15,32 @@ export interface ParseJobsArgs {
 
 export const DEFAULT_FIRST = 20;
 
-/** One edge: a job and the position just after it, encoded into a cursor only when asked for. */
+/**
+ * One edge: a job and the position just after it, encoded into a cursor only when asked for.
+ * Both are properties, read by the executor without a resolver call.
+ */
 export class ParseJobsEdge {
+  /** The job; for an item the gateway cannot read, the error that nulls this edge alone. */
+  readonly node: ParseJobRecord | GatewayError;
   private encoded: string | undefined;
 
   constructor(
-    private readonly item: UpstreamJob | UnreadableItem,
+    item: ParseJobRecord | UnreadableItem,
     private readonly after: Position,
     private readonly encode: (position: Position) => string,
-  ) {}
+  ) {
+    this.node = isUnreadable(item)
+      ? new GatewayError(
+          "UPSTREAM_BAD_RESPONSE",
+          `LlamaCloud sent an unreadable job: ${item.unreadable}`,
+        )
+      : item;
+  }
 
   /** Encoded once, shared by `edges.cursor` and `pageInfo`. */
   get cursor(): string {
     this.encoded ??= this.encode(this.after);
     return this.encoded;
-  }
-
-  /** The job; for an item the gateway cannot read, an error that nulls this edge alone. */
-  node(): UpstreamJob {
-    if (isUnreadable(this.item)) {
-      throw new GatewayError(
-        "UPSTREAM_BAD_RESPONSE",
-        `LlamaCloud sent an unreadable job: ${this.item.unreadable}`,
-      );
-    }
-    return this.item;
   }
 }
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { END, START } from "../src/cursor.js";
 import { type FetchPage, readWindow } from "../src/pagination.js";
+import { readJobRecord } from "../src/upstream/job-record.js";
 
 /** A fake upstream over `total` items that caps pages at `cap`; tokens are offsets. */
 function fakeUpstream(total: number, cap: number) {
@@ -9,9 +10,9 @@ function fakeUpstream(total: number, cap: number) {
     calls.push([token, pageSize]);
     const offset = token === null ? 0 : Number(token);
     const size = Math.min(pageSize, cap);
-    const items = Array.from({ length: Math.max(0, Math.min(size, total - offset)) }, (_, i) => ({
-      id: `job-${offset + i}`,
-    }));
+    const items = Array.from({ length: Math.max(0, Math.min(size, total - offset)) }, (_, i) =>
+      readJobRecord({ id: `job-${offset + i}` }),
+    );
     const end = offset + items.length;
     return { items, nextPageToken: end < total ? String(end) : null, totalSize: total };
   };
@@ -80,7 +81,7 @@ describe("readWindow", () => {
 
   it("refuses an upstream that answers every page token with the same token", async () => {
     const fetchPage: FetchPage = async () => ({
-      items: [{ id: "job-0" }],
+      items: [readJobRecord({ id: "job-0" })],
       nextPageToken: "same",
       totalSize: null,
     });

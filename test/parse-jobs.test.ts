@@ -179,7 +179,7 @@ describe("parseJobs against an upstream that honours page_size", () => {
     const tampered = Buffer.from(
       Buffer.from(cursor, "base64url")
         .toString()
-        .replace(/,(\d+),/, (_m, n) => `,${Number(n) + 1},`),
+        .replace(/,( *)(\d+),/, (_m, pad, n) => `,${pad}${Number(n) + 1},`),
     ).toString("base64url");
     expect(tampered).not.toBe(cursor);
     for (const after of [tampered, "garbage", "", cursor.slice(0, -2), "a".repeat(5000)]) {

@@ -3,10 +3,11 @@ import { isPlausibleJobId } from "../job-id.js";
 import { repeatedToken } from "../pagination.js";
 import { MAX_FILTER_QUERY_LENGTH } from "../rest-params.js";
 import type { ListRequest } from "../upstream/client.js";
-import { isUnreadable, type ListPage, type UpstreamJob } from "../upstream/list-response.js";
+import type { ParseJobRecord } from "../upstream/job-record.js";
+import { isUnreadable, type ListPage } from "../upstream/list-response.js";
 
 /** Loads jobs by upstream id: a job, or null when it does not exist. */
-export type JobLoader = DataLoader<string, UpstreamJob | null>;
+export type JobLoader = DataLoader<string, ParseJobRecord | null>;
 
 /**
  * One loader per request, shared by `parseJob`, `node`, `nodes` and federation entities.
@@ -35,10 +36,10 @@ export function createJobLoader(
 async function loadJobs(
   listParseJobs: (request: ListRequest) => Promise<ListPage>,
   ids: readonly string[],
-): Promise<Array<UpstreamJob | null | Error>> {
+): Promise<Array<ParseJobRecord | null | Error>> {
   // A malformed id cannot exist upstream: it is answered null here and costs no call.
   const askable = ids.filter(isPlausibleJobId);
-  const found = new Map<string, UpstreamJob | Error>();
+  const found = new Map<string, ParseJobRecord | Error>();
   await Promise.all(
     chunkByQueryLength(askable).map(async (chunk) => {
       try {
@@ -61,9 +62,9 @@ async function loadJobs(
 async function lookupChunk(
   listParseJobs: (request: ListRequest) => Promise<ListPage>,
   ids: readonly string[],
-): Promise<UpstreamJob[]> {
+): Promise<ParseJobRecord[]> {
   const wanted = new Set(ids);
-  const jobs: UpstreamJob[] = [];
+  const jobs: ParseJobRecord[] = [];
   const filter = ids.map((id) => ["job_ids", id] as const);
   let pageToken: string | null = null;
   do {

@@ -1,6 +1,6 @@
 import type { GatewayContext } from "../context.js";
 import { GatewayError } from "../upstream/errors.js";
-import type { UpstreamJob } from "../upstream/list-response.js";
+import type { ParseJobRecord } from "../upstream/job-record.js";
 import { builder } from "./builder.js";
 import { ParseJob } from "./parse-job.js";
 
@@ -21,7 +21,10 @@ builder.asEntity(ParseJob, {
 });
 
 /** Looks one representation's id up, answering an Error value (not a rejection) when it fails. */
-async function settle(id: unknown, context: GatewayContext): Promise<UpstreamJob | null | Error> {
+async function settle(
+  id: unknown,
+  context: GatewayContext,
+): Promise<ParseJobRecord | null | Error> {
   // Routers send key fields as JSON; anything but a string cannot name an upstream job.
   if (typeof id !== "string") {
     return new GatewayError(
@@ -38,6 +41,6 @@ async function settle(id: unknown, context: GatewayContext): Promise<UpstreamJob
  * Pothos types an entity's result as the job itself; an Error value is the one other thing both
  * executors accept in a list entry (they raise it as that entry's error), hence this cast.
  */
-function asEntry(result: Promise<UpstreamJob | null | Error>): Promise<UpstreamJob | null> {
-  return result as Promise<UpstreamJob | null>;
+function asEntry(result: Promise<ParseJobRecord | null | Error>): Promise<ParseJobRecord | null> {
+  return result as Promise<ParseJobRecord | null>;
 }

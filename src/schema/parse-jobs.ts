@@ -1,5 +1,7 @@
+import type { ObjectRef } from "@pothos/core";
 import { pageCost } from "../limits/cost.js";
 import { DEFAULT_FIRST, type ParseJobsEdge, ParseJobsPage } from "../parse-jobs-page.js";
+import type { ParseJobRecord } from "../upstream/job-record.js";
 import { builder } from "./builder.js";
 import { DateTime } from "./date-time.js";
 import { ParseJob, ParseJobStatusEnum } from "./parse-job.js";
@@ -25,16 +27,29 @@ const ParseJobFilter = builder.inputType("ParseJobFilter", {
   }),
 });
 
-const ParseJobEdge = builder.objectRef<ParseJobsEdge>("ParseJobEdge").implement({
+/** An edge as its fields see it: `node` may also hold the error of an unreadable job (see below). */
+type ServedEdge = { cursor: string; node: ParseJobRecord };
+
+// Properties, no resolvers: the executor reads them inline (ParseJob's fields do the same).
+const ServedParseJobEdge = builder.objectRef<ServedEdge>("ParseJobEdge").implement({
   description: "A job in a `parseJobs` page, with the cursor to resume after it.",
   fields: (t) => ({
-    cursor: t.string({
+    cursor: t.exposeString("cursor", {
       description: "Opaque; pass it as `after` (with the same filter) to continue after this job.",
-      resolve: (edge) => edge.cursor,
     }),
-    node: t.field({ type: ParseJob, resolve: (edge) => edge.node() }),
+    node: t.expose("node", { type: ParseJob }),
   }),
 });
+
+/**
+ * The type as `edges` hands it ParseJobsEdge objects, whose `node` is a GatewayError for an item
+ * the gateway cannot read: execution raises an Error value as the field's error, which nulls that
+ * edge alone. Pothos's `expose` cannot type that, hence the one cast.
+ */
+const ParseJobEdge = ServedParseJobEdge as unknown as ObjectRef<
+  typeof builder.$inferSchemaTypes,
+  ParseJobsEdge
+>;
 
 const ParseJobConnection = builder.objectRef<ParseJobsPage>("ParseJobConnection").implement({
   description: "A page of parse jobs, newest first as LlamaCloud orders them.",

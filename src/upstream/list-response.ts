@@ -1,14 +1,5 @@
 import { GatewayError, isRecord } from "./errors.js";
-
-/**
- * A job exactly as the upstream sent it, once its `id` is known to be a string. The other fields
- * are checked where they are read (in the ParseJob type), so one odd field costs that field, not
- * the page; fields the gateway does not know are never read.
- */
-export interface UpstreamJob {
-  readonly id: string;
-  readonly [field: string]: unknown;
-}
+import { type ParseJobRecord, readJobRecord, type UpstreamItem } from "./job-record.js";
 
 /** An item the gateway cannot represent at all (no string id); it still holds its place in the page. */
 export interface UnreadableItem {
@@ -17,7 +8,7 @@ export interface UnreadableItem {
 
 /** One page of `GET /api/v2/parse`. */
 export interface ListPage {
-  items: Array<UpstreamJob | UnreadableItem>;
+  items: Array<ParseJobRecord | UnreadableItem>;
   /** Null at the end: an absent, null or empty token all mean there is no next page. */
   nextPageToken: string | null;
   /** The upstream's estimate of the total, when it sent one. */
@@ -55,7 +46,7 @@ export function parseListPage(
   };
 }
 
-function readItem(item: unknown, index: number): UpstreamJob | UnreadableItem {
+function readItem(item: unknown, index: number): ParseJobRecord | UnreadableItem {
   if (!isRecord(item)) {
     return { unreadable: `item ${index} of the upstream page is not an object` };
   }
@@ -64,11 +55,12 @@ function readItem(item: unknown, index: number): UpstreamJob | UnreadableItem {
       unreadable: `item ${index} of the upstream page has no usable id (got ${JSON.stringify(item.id) ?? "nothing"})`,
     };
   }
-  return item as UpstreamJob;
+  // Each field is read once, here; one odd field costs that field, not the page.
+  return readJobRecord(item as UpstreamItem);
 }
 
 /** True for an item that could not be read as a job. */
-export function isUnreadable(item: UpstreamJob | UnreadableItem): item is UnreadableItem {
+export function isUnreadable(item: ParseJobRecord | UnreadableItem): item is UnreadableItem {
   return "unreadable" in item && typeof item.unreadable === "string" && !("id" in item);
 }
 
