@@ -9,15 +9,10 @@ import { armorPlugin } from "./limits/armor.js";
 import { costLimitPlugin } from "./limits/cost.js";
 import { introspectionPlugin } from "./limits/introspection.js";
 import { requestBodyLimit } from "./limits/request-body-limit.js";
-import {
-  createLogger,
-  logUpstreamAttempt,
-  requestIdOf,
-  requestLogPlugin,
-  yogaLogger,
-} from "./observability/logging.js";
+import { createLogger, logUpstreamAttempt, yogaLogger } from "./observability/logging.js";
 import { createMetrics, type GatewayMetrics } from "./observability/metrics.js";
-import { readinessPlugin, UpstreamReadiness } from "./observability/readiness.js";
+import { observabilityPlugin, requestIdOf } from "./observability/plugin.js";
+import { UpstreamReadiness } from "./observability/readiness.js";
 import { subgraphSchema } from "./schema/index.js";
 import { corsOptions, csrfPlugin } from "./server/run-mode.js";
 import { UpstreamClient } from "./upstream/client.js";
@@ -111,12 +106,10 @@ export function createGateway(
     maxRequestBodySize: false,
     plugins: [
       requestBodyLimit(config.maxBodyBytes),
-      requestLogPlugin(logger),
+      observabilityPlugin({ logger, metrics, readiness }),
       csrfPlugin(),
       armorPlugin(config),
       introspectionPlugin(config),
-      metrics.plugin(),
-      readinessPlugin(readiness),
       costLimitPlugin(config),
       ...(config.responseCacheTtlMs > 0 ? [responseCachePlugin(config)] : []),
       compiledExecution(),

@@ -2,6 +2,8 @@ import { Writable } from "node:stream";
 import { pino } from "pino";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { DEMO_KEY } from "../src/demo-upstream/server.js";
+import { withoutCredentials } from "../src/observability/logging.js";
+import { MAX_OPERATION_NAMES } from "../src/observability/metrics.js";
 import { restListing, type Stack, startStack } from "./support/stack.js";
 
 /** The value of one sample line of the Prometheus text format, e.g. `name{label="x"}`. */
@@ -45,8 +47,34 @@ describe("metrics", () => {
     expect(sample(body, 'upstream_request_duration_seconds_count{status="200"}')).toBe(3);
     expect(sample(body, "loader_batch_size_count")).toBe(1);
     expect(sample(body, "loader_batch_size_sum")).toBe(3);
-    expect(body).toMatch(/graphql_envelop_request\{[^}]*operationName="Recent"[^}]*\} 3/);
-    expect(body).toMatch(/graphql_envelop_request\{[^}]*operationName="Pinned"[^}]*\} 1/);
+    const recent = 'operation_type="query",operation_name="Recent"';
+    expect(sample(body, `graphql_operations_total{${recent}}`)).toBe(3);
+    expect(sample(body, `graphql_operation_errors_total{${recent}}`)).toBe(1);
+    expect(sample(body, `graphql_operation_duration_seconds_count{${recent}}`)).toBe(3);
+    const pinned = 'operation_type="query",operation_name="Pinned"';
+    expect(sample(body, `graphql_operations_total{${pinned}}`)).toBe(1);
+    expect(sample(body, `graphql_operation_errors_total{${pinned}}`)).toBeUndefined();
+    expect(sample(body, 'http_request_duration_seconds_count{route="/graphql",status="200"}')).toBe(
+      4,
+    );
+  });
+
+  it("counts operation names only up to a bound, the rest as `other`", async () => {
+    for (let i = 0; i < MAX_OPERATION_NAMES + 5; i++) {
+      expect((await stack.query(`query Name${i} { __typename }`)).errors).toBeUndefined();
+    }
+    const { body } = await get(stack, "/metrics");
+    const names = body
+      .split("\n")
+      .filter((line) => line.startsWith("graphql_operations_total{"))
+      .map((line) => /operation_name="([^"]*)"/.exec(line)?.[1]);
+    expect(new Set(names).size).toBe(MAX_OPERATION_NAMES + 1); // and `other`
+    expect(
+      sample(body, 'graphql_operations_total{operation_type="query",operation_name="other"}'),
+    ).toBe(
+      // Recent and Pinned took two of the places in the test before.
+      7,
+    );
   });
 });
 
@@ -139,5 +167,20 @@ describe("structured logs and request ids", () => {
     const all = lines.join("\n");
     expect(all).not.toContain(DEMO_KEY);
     expect(all).not.toMatch(/bearer/i);
+  });
+});
+
+describe("withoutCredentials (the logger's second lock)", () => {
+  it("drops credential keys at the top and one level down, and copies only then", () => {
+    const clean = { msg: "request", requestId: "r", nested: { status: 200 } };
+    expect(withoutCredentials(clean)).toBe(clean);
+    const record = {
+      msg: "x",
+      authorization: "Bearer k",
+      req: { headers: { authorization: "Bearer k" }, method: "GET" },
+    };
+    expect(withoutCredentials(record)).toEqual({ msg: "x", req: { method: "GET" } });
+    // The caller's object is left as it was.
+    expect(record.authorization).toBe("Bearer k");
   });
 });

@@ -1,7 +1,15 @@
-import { usePrometheus } from "@graphql-yoga/plugin-prometheus";
-import type { Plugin } from "graphql-yoga";
 import { Counter, Histogram, Registry } from "prom-client";
 import type { UpstreamAttempt } from "../upstream/client.js";
+
+/** What one executed GraphQL operation was, for its metrics. */
+export interface OperationSample {
+  /** `query`, `mutation` or `subscription`. */
+  type: string;
+  /** The operation's name, or `anonymous`. */
+  name: string;
+  seconds: number;
+  hadErrors: boolean;
+}
 
 /** The gateway's Prometheus metrics: one registry per gateway, so several can share a process. */
 export interface GatewayMetrics {
@@ -10,24 +18,38 @@ export interface GatewayMetrics {
   recordUpstream(attempt: UpstreamAttempt): void;
   /** Records how many ids one DataLoader batch asked for. */
   recordLoaderBatch(size: number): void;
-  /** Yoga's Prometheus plugin (GraphQL operation metrics) serving everything on /metrics. */
-  plugin(): Plugin;
+  /** Counts and times one executed operation. */
+  recordOperation(sample: OperationSample): void;
+  /** Times one HTTP request, from arrival to response, by route and status. */
+  recordHttp(route: string, status: number, seconds: number): void;
 }
 
-/** Creates the registry and the upstream metrics; the GraphQL ones come with `plugin()`. */
+const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+
+/**
+ * Operation names come from clients: past this many distinct ones, further names are counted
+ * as `other`, so no client can grow /metrics (and this process) without bound.
+ */
+export const MAX_OPERATION_NAMES = 100;
+const OTHER_OPERATION = "other";
+
+/**
+ * Creates the registry and every metric. Label sets seen before are kept as prom-client
+ * children, so recording one costs no label hashing: these run on every request.
+ */
 export function createMetrics(): GatewayMetrics {
   const registry = new Registry();
-  const calls = new Counter({
+  const upstreamCalls = new Counter({
     name: "upstream_requests_total",
     help: "HTTP attempts to LlamaCloud, by status code (or timeout / connection when none came)",
     labelNames: ["status"],
     registers: [registry],
   });
-  const duration = new Histogram({
+  const upstreamDuration = new Histogram({
     name: "upstream_request_duration_seconds",
     help: "Duration of one HTTP attempt to LlamaCloud, by status code",
     labelNames: ["status"],
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    buckets: LATENCY_BUCKETS,
     registers: [registry],
   });
   const retries = new Counter({
@@ -41,38 +63,90 @@ export function createMetrics(): GatewayMetrics {
     buckets: [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000],
     registers: [registry],
   });
+  const operations = new Counter({
+    name: "graphql_operations_total",
+    help: "GraphQL operations executed, by type and name",
+    labelNames: ["operation_type", "operation_name"],
+    registers: [registry],
+  });
+  const operationErrors = new Counter({
+    name: "graphql_operation_errors_total",
+    help: "GraphQL operations whose result carried errors, by type and name",
+    labelNames: ["operation_type", "operation_name"],
+    registers: [registry],
+  });
+  const operationDuration = new Histogram({
+    name: "graphql_operation_duration_seconds",
+    help: "Execution time of one GraphQL operation (upstream calls included), by type and name",
+    labelNames: ["operation_type", "operation_name"],
+    buckets: LATENCY_BUCKETS,
+    registers: [registry],
+  });
+  const httpDuration = new Histogram({
+    name: "http_request_duration_seconds",
+    help: "Time from a request's arrival to its response, by route and status code",
+    labelNames: ["route", "status"],
+    buckets: LATENCY_BUCKETS,
+    registers: [registry],
+  });
+
+  const names = new Set<string>();
+  const boundedName = (name: string): string => {
+    if (names.has(name)) return name;
+    if (names.size >= MAX_OPERATION_NAMES) return OTHER_OPERATION;
+    names.add(name);
+    return name;
+  };
+  const byOperation = memoize((key: string) => {
+    const [type = "", name = ""] = key.split("\u0000");
+    const labels = { operation_type: type, operation_name: name };
+    return {
+      count: operations.labels(labels),
+      errors: operationErrors.labels(labels),
+      duration: operationDuration.labels(labels),
+    };
+  });
+  const byHttp = memoize((key: string) => {
+    const [route = "", status = ""] = key.split("\u0000");
+    return httpDuration.labels({ route, status });
+  });
+  const byUpstream = memoize((status: string) => ({
+    count: upstreamCalls.labels({ status }),
+    duration: upstreamDuration.labels({ status }),
+  }));
+
   return {
     registry,
     recordUpstream(attempt) {
-      const status = String(attempt.outcome);
-      calls.inc({ status });
-      duration.observe({ status }, attempt.durationMs / 1000);
+      const upstream = byUpstream(String(attempt.outcome));
+      upstream.count.inc();
+      upstream.duration.observe(attempt.durationMs / 1000);
       if (attempt.attempt > 0) retries.inc();
     },
     recordLoaderBatch(size) {
       batches.observe(size);
     },
-    plugin() {
-      return usePrometheus({
-        registry,
-        endpoint: "/metrics",
-        // Operation counts, durations and errors; the per-phase histograms are left off to keep
-        // the per-request cost low.
-        metrics: {
-          graphql_envelop_request: true,
-          graphql_envelop_request_duration: true,
-          graphql_envelop_error_result: true,
-          graphql_yoga_http_duration: true,
-          graphql_envelop_request_time_summary: false,
-          graphql_envelop_phase_parse: false,
-          graphql_envelop_phase_validate: false,
-          graphql_envelop_phase_context: false,
-          graphql_envelop_phase_execute: false,
-          graphql_envelop_phase_subscribe: false,
-          graphql_envelop_deprecated_field: false,
-          graphql_envelop_schema_change: false,
-        },
-      });
+    recordOperation({ type, name, seconds, hadErrors }) {
+      const operation = byOperation(`${type}\u0000${boundedName(name)}`);
+      operation.count.inc();
+      operation.duration.observe(seconds);
+      if (hadErrors) operation.errors.inc();
     },
+    recordHttp(route, status, seconds) {
+      byHttp(`${route}\u0000${status}`).observe(seconds);
+    },
+  };
+}
+
+/** Caches `make(key)`; callers keep the number of distinct keys bounded. */
+function memoize<T>(make: (key: string) => T): (key: string) => T {
+  const made = new Map<string, T>();
+  return (key) => {
+    let value = made.get(key);
+    if (value === undefined) {
+      value = make(key);
+      made.set(key, value);
+    }
+    return value;
   };
 }

@@ -1,4 +1,3 @@
-import { type Plugin, useReadinessCheck } from "graphql-yoga";
 import type { UpstreamAttempt } from "../upstream/client.js";
 import { httpGet } from "../upstream/http.js";
 
@@ -62,16 +61,14 @@ export class UpstreamReadiness {
   }
 }
 
-/** `/readiness`: 200 when the upstream answered recently, 503 when not (or when draining). */
-export function readinessPlugin(readiness: UpstreamReadiness): Plugin {
-  return useReadinessCheck({
-    endpoint: "/readiness",
-    check: async ({ fetchAPI }) => {
-      const ready = await readiness.isReady();
-      return new fetchAPI.Response(JSON.stringify({ status: ready ? "ready" : "unavailable" }), {
-        status: ready ? 200 : 503,
-        headers: { "content-type": "application/json" },
-      });
-    },
+/** The `/readiness` answer: 200 when the upstream answered recently, 503 when not (or when draining). */
+export async function readinessResponse(
+  readiness: UpstreamReadiness,
+  fetchAPI: { Response: typeof Response },
+): Promise<Response> {
+  const ready = await readiness.isReady();
+  return new fetchAPI.Response(JSON.stringify({ status: ready ? "ready" : "unavailable" }), {
+    status: ready ? 200 : 503,
+    headers: { "content-type": "application/json" },
   });
 }
