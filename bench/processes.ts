@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -19,6 +19,10 @@ export interface Child {
 /**
  * Spawns `command` and waits for a stdout line matching `ready`, whose first group is the port.
  * The child is killed if it exits or stays silent for `timeoutMs`, so a broken build fails fast.
+ *
+ * With `stdoutFile`, stdout goes to that file (read for the ready line) instead of a pipe into
+ * this process: the gateway writes an access-log line per request, and this process hosts the
+ * demo upstream, which should not spend its CPU reading them, as a log shipper would elsewhere.
  */
 export function startChild(
   command: string,
@@ -26,13 +30,21 @@ export function startChild(
   env: Record<string, string>,
   ready: RegExp,
   timeoutMs = 20_000,
+  stdoutFile?: string,
 ): Promise<Child> {
   const started = performance.now();
+  let stdoutFd: number | undefined;
+  if (stdoutFile !== undefined) {
+    mkdirSync(path.dirname(stdoutFile), { recursive: true });
+    stdoutFd = openSync(stdoutFile, "w");
+  }
   const child = spawn(command, args, {
     cwd: ROOT,
     env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: ["ignore", stdoutFd ?? "pipe", "pipe"],
   });
+  // The child holds its own copy of the descriptor.
+  if (stdoutFd !== undefined) closeSync(stdoutFd);
   const stop = () =>
     new Promise<void>((resolve) => {
       if (child.exitCode !== null || child.signalCode !== null) return resolve();
@@ -41,17 +53,20 @@ export function startChild(
     });
   return new Promise((resolve, reject) => {
     let output = "";
+    let poll: NodeJS.Timeout | undefined;
     const timer = setTimeout(() => {
+      clearInterval(poll);
       void stop();
       reject(
         new Error(`${command} ${args.join(" ")} was not ready after ${timeoutMs} ms:\n${output}`),
       );
     }, timeoutMs);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString("utf8");
+    const onData = (chunk: Buffer | string) => {
+      output += chunk.toString();
       const match = ready.exec(output);
       if (!match) return;
       clearTimeout(timer);
+      clearInterval(poll);
       child.stdout?.off("data", onData);
       child.stdout?.resume();
       resolve({
@@ -62,12 +77,20 @@ export function startChild(
         stop,
       });
     };
-    child.stdout?.on("data", onData);
+    if (stdoutFile === undefined) {
+      child.stdout?.on("data", onData);
+    } else {
+      poll = setInterval(() => {
+        output = "";
+        onData(readFileSync(stdoutFile, "utf8"));
+      }, 20);
+    }
     child.stderr?.on("data", (chunk: Buffer) => {
       output += chunk.toString("utf8");
     });
     child.once("exit", (code) => {
       clearTimeout(timer);
+      clearInterval(poll);
       reject(
         new Error(`${command} ${args.join(" ")} exited (${code}) before it was ready:\n${output}`),
       );
@@ -125,8 +148,12 @@ export function startGateway(
       ...extraEnv,
     },
     LISTENING,
+    20_000,
+    path.join(ROOT, "bench", "results", `gateway-${++gatewaysStarted}.log`),
   );
 }
+
+let gatewaysStarted = 0;
 
 /** Environment that lets the bench ask the gateway for a full GC (see bench/gc-on-signal.mjs). */
 export const GC_ON_SIGNAL_ENV = {
