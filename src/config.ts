@@ -22,6 +22,8 @@ export interface Config {
   maxPageSize: number;
   /** Most ids sent to the upstream in one `job_ids` lookup. */
   lookupBatchSize: number;
+  /** Requests that need the same upstream call (same URL and credential) while it is in flight share it. */
+  deduplicateUpstream: boolean;
   /** `NODE_ENV=production`: the defaults below turn the developer conveniences off. */
   production: boolean;
   /** Serve GraphiQL on GET /graphql. */
@@ -86,6 +88,7 @@ export function loadConfig(env: Env = process.env): Config {
     retryBaseDelayMs: 500,
     maxPageSize: integer(env, "MAX_PAGE_SIZE", 100, 1, 1000),
     lookupBatchSize: integer(env, "LOOKUP_BATCH_SIZE", 100, 1, 1000),
+    deduplicateUpstream: boolean(env, "UPSTREAM_DEDUPLICATE", true),
     ...runMode(env),
     limits: {
       maxDepth: integer(env, "MAX_QUERY_DEPTH", 10, 1, 100),

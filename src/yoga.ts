@@ -78,6 +78,8 @@ export function createGateway(
   const { logger, metrics, readiness } = runtime;
   const upstream = new UpstreamClient({
     ...config,
+    deduplicate: config.deduplicateUpstream,
+    onDeduplicated: () => metrics.recordDeduplicated(),
     observer: (attempt) => {
       metrics.recordUpstream(attempt);
       readiness.record(attempt);

@@ -13,7 +13,9 @@ describe("loadConfig", () => {
       retryBaseDelayMs: 500,
       maxPageSize: 100,
       lookupBatchSize: 100,
+      deduplicateUpstream: true,
     });
+    expect(loadConfig({ UPSTREAM_DEDUPLICATE: "false" }).deduplicateUpstream).toBe(false);
   });
 
   it("reads every variable, treating blank values as unset", () => {
@@ -52,6 +54,10 @@ describe("loadConfig", () => {
     ],
     [{ MAX_PAGE_SIZE: "0" }, "MAX_PAGE_SIZE must be a whole number from 1 to 1000"],
     [{ LOOKUP_BATCH_SIZE: "1e3" }, "LOOKUP_BATCH_SIZE must be a whole number from 1 to 1000"],
+    [
+      { UPSTREAM_DEDUPLICATE: "yes" },
+      'UPSTREAM_DEDUPLICATE must be true, false, 1 or 0 (got "yes")',
+    ],
     [
       { LLAMA_CLOUD_BASE_URL: "api.cloud.llamaindex.ai" },
       "LLAMA_CLOUD_BASE_URL must be an absolute http(s) URL",

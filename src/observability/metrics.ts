@@ -18,6 +18,8 @@ export interface GatewayMetrics {
   recordUpstream(attempt: UpstreamAttempt): void;
   /** Records how many ids one DataLoader batch asked for. */
   recordLoaderBatch(size: number): void;
+  /** Counts one upstream call that joined an identical one in flight instead of going out. */
+  recordDeduplicated(): void;
   /** Counts and times one executed operation. */
   recordOperation(sample: OperationSample): void;
   /** Times one HTTP request, from arrival to response, by route and status. */
@@ -55,6 +57,11 @@ export function createMetrics(): GatewayMetrics {
   const retries = new Counter({
     name: "upstream_retries_total",
     help: "Attempts to LlamaCloud that were retries of a failed one",
+    registers: [registry],
+  });
+  const deduplicated = new Counter({
+    name: "upstream_deduplicated_total",
+    help: "Upstream calls that joined an identical call in flight instead of going out",
     registers: [registry],
   });
   const batches = new Histogram({
@@ -125,6 +132,9 @@ export function createMetrics(): GatewayMetrics {
     },
     recordLoaderBatch(size) {
       batches.observe(size);
+    },
+    recordDeduplicated() {
+      deduplicated.inc();
     },
     recordOperation({ type, name, seconds, hadErrors }) {
       const operation = byOperation(`${type}\u0000${boundedName(name)}`);

@@ -35,6 +35,10 @@ export interface UpstreamClientOptions {
   maxRetries: number;
   retryBaseDelayMs: number;
   observer?: UpstreamObserver;
+  /** Share an identical call (same URL and credential) while it is in flight; default off. */
+  deduplicate?: boolean;
+  /** Told each time a call joins one in flight instead of going out. */
+  onDeduplicated?: () => void;
 }
 
 /** Waits the SDKs never exceed: a server asking for longer is ignored in favour of our backoff. */
@@ -48,13 +52,23 @@ const MAX_BACKOFF_MS = 8_000;
  */
 export class UpstreamClient {
   private readonly endpoint: URL;
+  /** Calls in flight by credential and URL, when deduplicating. */
+  private readonly inFlight = new Map<string, Promise<ListPage>>();
 
   constructor(private readonly options: UpstreamClientOptions) {
     this.endpoint = new URL(`${options.baseUrl}/api/v2/parse`);
   }
 
-  /** Fetches one page, retrying transient failures; throws a GatewayError for every failure. */
-  async listParseJobs(
+  /**
+   * Fetches one page, retrying transient failures; throws a GatewayError for every failure.
+   *
+   * When deduplicating, a call identical to one still in flight (same URL, same credential)
+   * waits for that one's answer instead of going out: a dashboard opened by many users at once
+   * costs the upstream one call, not one per user. Nothing is kept once the call settles, so an
+   * answer is never older than the request that received it: it was asked for after that request
+   * arrived or, at worst, shortly before. A page is read-only once parsed, so sharing it is safe.
+   */
+  listParseJobs(
     request: ListRequest,
     authorization: string,
     requestId?: string,
@@ -63,6 +77,22 @@ export class UpstreamClient {
     for (const [name, value] of request.filter) url.searchParams.append(name, value);
     url.searchParams.set("page_size", String(request.pageSize));
     if (request.pageToken !== null) url.searchParams.set("page_token", request.pageToken);
+    if (!this.options.deduplicate) return this.fetchPage(url, authorization, requestId);
+    // The credential is part of the key: callers with different keys never share an answer.
+    const key = `${authorization}\n${url.href}`;
+    const joined = this.inFlight.get(key);
+    if (joined !== undefined) {
+      this.options.onDeduplicated?.();
+      return joined;
+    }
+    const call = this.fetchPage(url, authorization, requestId).finally(() => {
+      this.inFlight.delete(key);
+    });
+    this.inFlight.set(key, call);
+    return call;
+  }
+
+  private async fetchPage(url: URL, authorization: string, requestId?: string): Promise<ListPage> {
     const headers: Record<string, string> = { authorization, accept: "application/json" };
     // Lets the upstream's logs (and ours) be joined on one id.
     if (requestId !== undefined) headers["x-request-id"] = requestId;
