@@ -162,18 +162,26 @@ async function main(): Promise<void> {
   const capped = await startDemoUpstream({ maxPageSize: 7 });
   demos.push(demo, capped);
   const gateway = await child(startGateway(demo.url, DEMO_KEY));
+  const unshared = await child(startGateway(demo.url, DEMO_KEY, { UPSTREAM_DEDUPLICATE: "false" }));
   const cappedGateway = await child(startGateway(capped.url, DEMO_KEY));
   const proxy = await child(startProxy(demo.url));
   const gatewayUrl = `http://127.0.0.1:${gateway.port}/graphql`;
   const targets = pageTargets(
-    { upstream: demo.url, proxy: `http://127.0.0.1:${proxy.port}`, gateway: gatewayUrl },
+    {
+      upstream: demo.url,
+      proxy: `http://127.0.0.1:${proxy.port}`,
+      gateway: gatewayUrl,
+      unshared: `http://127.0.0.1:${unshared.port}/graphql`,
+    },
     DEMO_KEY,
   );
   for (const target of targets) await sendOnce(target);
   // The gateway's answer to the page query is deterministic: under load, every answer must equal
   // it, so a gateway that answered errors (with status 200) fast could not pass for fast.
-  const gatewayTarget = targets[2] as Target;
-  targets[2] = { ...gatewayTarget, expectBody: await sendOnceRaw(gatewayTarget) };
+  for (const index of [2, 3]) {
+    const gatewayTarget = targets[index] as Target;
+    targets[index] = { ...gatewayTarget, expectBody: await sendOnceRaw(gatewayTarget) };
+  }
 
   process.stderr.write("upstream calls…\n");
   const allIds = await listAllIds(demo.url, DEMO_KEY);
@@ -196,7 +204,16 @@ async function main(): Promise<void> {
   const rate = Math.max(50, Math.round((table.gateway?.requestsPerSecond ?? 0) / 2));
   process.stderr.write(`latency at ${rate} req/s…\n`);
   const latency = await halfSaturation(targets[2] as Target, targets[0] as Target, rate, demo);
+  const unsharedRate = Math.max(50, Math.round((table.unshared?.requestsPerSecond ?? 0) / 2));
+  process.stderr.write(`latency of the unshared gateway at ${unsharedRate} req/s…\n`);
+  const unsharedLatency = await halfSaturation(
+    targets[3] as Target,
+    targets[0] as Target,
+    unsharedRate,
+    demo,
+  );
   await gateway.stop();
+  await unshared.stop();
   await proxy.stop();
 
   process.stderr.write("memory…\n");
@@ -223,8 +240,11 @@ async function main(): Promise<void> {
         (table.gateway?.requestsPerSecond ?? 0) / (table.proxy?.requestsPerSecond ?? 1),
       gatewayToDirect:
         (table.gateway?.requestsPerSecond ?? 0) / (table.direct?.requestsPerSecond ?? 1),
+      unsharedToProxy:
+        (table.unshared?.requestsPerSecond ?? 0) / (table.proxy?.requestsPerSecond ?? 1),
     },
     latencyAtHalfSaturation: latency,
+    unsharedLatencyAtHalfSaturation: unsharedLatency,
     calls,
     memory: mem,
     startup: { runs, medianFirstAnswerMs: median(runs.map((r) => r.firstAnswerMs)) },

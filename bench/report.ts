@@ -11,14 +11,10 @@ export interface BenchReport {
     string,
     { requestsPerSecond: number; p50Ms: number; p99Ms: number; rounds: number[] }
   >;
-  ratios: { gatewayToProxy: number; gatewayToDirect: number };
-  latencyAtHalfSaturation: {
-    rate: number;
-    gateway: { p50Us: number; p99Us: number };
-    direct: { p50Us: number; p99Us: number };
-    addedP99Us: number;
-    roundsP99Us: { gateway: number[]; direct: number[] };
-  };
+  /** `unshared`: the gateway with UPSTREAM_DEDUPLICATE=false (every request its own upstream call). */
+  ratios: { gatewayToProxy: number; gatewayToDirect: number; unsharedToProxy: number };
+  latencyAtHalfSaturation: HalfSaturation;
+  unsharedLatencyAtHalfSaturation: HalfSaturation;
   calls: CallCase[];
   memory: {
     warmupRequests: number;
@@ -29,6 +25,15 @@ export interface BenchReport {
     requests: [number, number];
   };
   startup: { runs: StartupResult[]; medianFirstAnswerMs: number };
+}
+
+/** Fixed-rate latency at half of a gateway's saturated req/s, next to the upstream directly. */
+export interface HalfSaturation {
+  rate: number;
+  gateway: { p50Us: number; p99Us: number };
+  direct: { p50Us: number; p99Us: number };
+  addedP99Us: number;
+  roundsP99Us: { gateway: number[]; direct: number[] };
 }
 
 const pad = (text: string, width: number) => text.padEnd(width);
@@ -50,12 +55,16 @@ export function formatReport(report: BenchReport): string {
       `   ${pad(name, 10)}${pad(num(row.requestsPerSecond), 10)}${pad(num(row.p50Ms, 1), 9)}${pad(num(row.p99Ms, 1), 9)}${row.rounds.map((r) => num(r)).join(" ")}`,
     );
   }
-  const half = report.latencyAtHalfSaturation;
+  const halfLines = (label: string, half: HalfSaturation) => [
+    `   ${label} at half of its saturation (${num(half.rate)} req/s, fixed rate): p50/p99 ${num(half.gateway.p50Us / 1000, 2)}/${num(half.gateway.p99Us / 1000, 2)} ms, direct ${num(half.direct.p50Us / 1000, 2)}/${num(half.direct.p99Us / 1000, 2)} ms → added p99 ${num(half.addedP99Us / 1000, 2)} ms (target ≤ 2 ms)`,
+    `     p99 per round (ms): ${label} ${half.roundsP99Us.gateway.map((us) => num(us / 1000, 2)).join(" ")}, direct ${half.roundsP99Us.direct.map((us) => num(us / 1000, 2)).join(" ")}`,
+  ];
   lines.push(
     `   gateway ÷ proxy  = ${num(report.ratios.gatewayToProxy * 100, 1)} %   (target ≥ 40 %)`,
     `   gateway ÷ direct = ${num(report.ratios.gatewayToDirect * 100, 1)} %`,
-    `   at half of the gateway's saturation (${num(half.rate)} req/s, fixed rate): p50/p99 gateway ${num(half.gateway.p50Us / 1000, 2)}/${num(half.gateway.p99Us / 1000, 2)} ms, direct ${num(half.direct.p50Us / 1000, 2)}/${num(half.direct.p99Us / 1000, 2)} ms → added p99 ${num(half.addedP99Us / 1000, 2)} ms (target ≤ 2 ms)`,
-    `   p99 per round (ms): gateway ${half.roundsP99Us.gateway.map((us) => num(us / 1000, 2)).join(" ")}, direct ${half.roundsP99Us.direct.map((us) => num(us / 1000, 2)).join(" ")}`,
+    `   unshared ÷ proxy = ${num(report.ratios.unsharedToProxy * 100, 1)} %   (UPSTREAM_DEDUPLICATE=false: every request its own upstream call)`,
+    ...halfLines("gateway", report.latencyAtHalfSaturation),
+    ...halfLines("unshared", report.unsharedLatencyAtHalfSaturation),
     "",
     "2. Upstream calls per operation",
     `   ${pad("case", 44)}${pad("actual", 8)}${pad("ideal", 7)}result`,

@@ -1,6 +1,6 @@
 /** One HTTP request the bench repeats: what the load generators send. */
 export interface Target {
-  readonly name: "direct" | "proxy" | "gateway";
+  readonly name: "direct" | "proxy" | "gateway" | "unshared";
   readonly url: string;
   readonly method: "GET" | "POST";
   readonly headers: Record<string, string>;
@@ -24,22 +24,28 @@ export const PAGE_QUERY = `query Page {
 /** The REST call the page query costs: the same one the direct and proxied targets make. */
 const REST_PATH = "/api/v2/parse?page_size=20";
 
-/** The three targets of one comparison: upstream directly, through the bare proxy, through the gateway. */
+/**
+ * The targets of one comparison: upstream directly, through the bare proxy, through the gateway,
+ * and (when given) through a gateway with UPSTREAM_DEDUPLICATE=false, whose every request makes
+ * its own upstream call: the gateway's cost per request when no call can be shared.
+ */
 export function pageTargets(
-  urls: { upstream: string; proxy: string; gateway: string },
+  urls: { upstream: string; proxy: string; gateway: string; unshared?: string },
   apiKey: string,
 ): Target[] {
   const rest = { authorization: `Bearer ${apiKey}`, accept: "application/json" };
+  const graphql = (name: "gateway" | "unshared", url: string): Target => ({
+    name,
+    url,
+    method: "POST",
+    headers: { "content-type": "application/json", accept: "application/json" },
+    body: JSON.stringify({ query: PAGE_QUERY }),
+  });
   return [
     { name: "direct", url: `${urls.upstream}${REST_PATH}`, method: "GET", headers: rest },
     { name: "proxy", url: `${urls.proxy}${REST_PATH}`, method: "GET", headers: rest },
-    {
-      name: "gateway",
-      url: urls.gateway,
-      method: "POST",
-      headers: { "content-type": "application/json", accept: "application/json" },
-      body: JSON.stringify({ query: PAGE_QUERY }),
-    },
+    graphql("gateway", urls.gateway),
+    ...(urls.unshared === undefined ? [] : [graphql("unshared", urls.unshared)]),
   ];
 }
 
