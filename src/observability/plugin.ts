@@ -24,7 +24,7 @@ export function requestIdOf(request: Request): string {
 }
 
 /** Paths with their own label; anything else is `other`, so the label set stays bounded. */
-const ROUTES = new Set(["/graphql", "/health", "/readiness", "/metrics"]);
+const ROUTES = new Set(["/graphql", "/readiness", "/metrics"]);
 
 export interface ObservabilityOptions {
   logger: Logger;
