@@ -35,8 +35,8 @@ describe("identical upstream calls in flight are shared", () => {
   beforeEach(() => stack.demo.reset());
 
   it("answers ten concurrent identical queries with one upstream call", async () => {
-    // The upstream takes 150 ms, so all ten are in flight together.
-    stack.demo.inject({ delayMs: 150, times: 1 });
+    // The upstream takes 400 ms, so all ten are in flight together.
+    stack.demo.inject({ delayMs: 400, times: 1 });
     const answers = await concurrently(stack, 10);
     expect(stack.demo.listCalls()).toBe(1);
     const first = ids(answers[0] as PageAnswer);
@@ -50,7 +50,7 @@ describe("identical upstream calls in flight are shared", () => {
   });
 
   it("never shares between credentials, nor between different calls", async () => {
-    stack.demo.inject({ delayMs: 150, times: 3 });
+    stack.demo.inject({ delayMs: 400, times: 3 });
     const [a, b, other] = await Promise.all([
       concurrently(stack, 4, KEYS.a),
       concurrently(stack, 4, KEYS.b),
@@ -77,7 +77,7 @@ describe("identical upstream calls in flight are shared", () => {
   });
 
   it("gives every joined query the shared call's failure, and the next query a fresh call", async () => {
-    stack.demo.inject({ status: 503, delayMs: 100, times: 1 });
+    stack.demo.inject({ status: 503, delayMs: 400, times: 1 });
     const failed = await concurrently(stack, 5);
     expect(stack.demo.listCalls()).toBe(1);
     for (const answer of failed) {
@@ -96,7 +96,7 @@ describe("with UPSTREAM_DEDUPLICATE=false", () => {
       config: { apiKey: undefined, deduplicateUpstream: false },
     });
     try {
-      stack.demo.inject({ delayMs: 150, times: 10 });
+      stack.demo.inject({ delayMs: 400, times: 10 });
       const answers = await concurrently(stack, 10);
       expect(stack.demo.listCalls()).toBe(10);
       for (const answer of answers) expect(ids(answer)).toHaveLength(5);

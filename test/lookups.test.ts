@@ -178,7 +178,7 @@ describe("two callers with different credentials", () => {
       const ask = (key: string) =>
         stack.query(NodesQuery, { ids: both }, { authorization: `Bearer ${key}` });
       // Slow answers keep all three in flight together.
-      stack.demo.inject({ delayMs: 100, times: 3 });
+      stack.demo.inject({ delayMs: 400, times: 3 });
       const answers = await Promise.all([ask("key-alpha"), ask("key-beta"), ask("key-alpha")]);
       const seen = answers.map((answer) => answer.data?.nodes.map((node) => node?.id ?? null));
       const none = Array<null>(10).fill(null);
