@@ -5,7 +5,8 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { DEMO_KEY, type DemoUpstream, startDemoUpstream } from "../src/demo-upstream/server.js";
 import { entitiesCase, listAllIds, lookupCase, poster, walkCase } from "./calls.js";
-import { paced, saturate } from "./load.js";
+import { saturate } from "./load.js";
+import { halfSaturation, throughput } from "./page-load.js";
 import {
   type Child,
   GC_ON_SIGNAL_ENV,
@@ -52,72 +53,6 @@ async function child(start: Promise<Child>): Promise<Child> {
   const started = await start;
   children.push(started);
   return started;
-}
-
-async function throughput(
-  targets: Target[],
-  demo: DemoUpstream,
-): Promise<BenchReport["throughput"]> {
-  const runs = new Map<
-    string,
-    Array<{ requestsPerSecond: number; p50Ms: number; p99Ms: number }>
-  >();
-  for (let round = 0; round < settings.rounds; round++) {
-    // Targets alternate and the order rotates, so drift between rounds hits each one alike.
-    const order = targets.map((_, i) => targets[(i + round) % targets.length] as Target);
-    for (const target of order) {
-      const result = await saturate({
-        target,
-        connections: settings.connections,
-        seconds: settings.seconds,
-      });
-      demo.reset();
-      if (result.failures > 0)
-        throw new Error(`${target.name}: ${result.failures} failed requests`);
-      runs.set(target.name, [...(runs.get(target.name) ?? []), result]);
-      process.stderr.write(
-        `  round ${round + 1} ${target.name}: ${result.requestsPerSecond.toFixed(0)} req/s\n`,
-      );
-    }
-  }
-  const table: BenchReport["throughput"] = {};
-  for (const target of targets) {
-    const rows = runs.get(target.name) ?? [];
-    table[target.name] = {
-      requestsPerSecond: median(rows.map((r) => r.requestsPerSecond)),
-      p50Ms: median(rows.map((r) => r.p50Ms)),
-      p99Ms: median(rows.map((r) => r.p99Ms)),
-      rounds: rows.map((r) => r.requestsPerSecond),
-    };
-  }
-  return table;
-}
-
-async function halfSaturation(gateway: Target, direct: Target, rate: number, demo: DemoUpstream) {
-  const seconds = Math.max(2, settings.seconds);
-  const gatewayRuns = [];
-  const directRuns = [];
-  // Five rounds: on a shared machine one round in three or four can meet a stall of tens of
-  // milliseconds (seen: 234 ms), and a median of five shrugs off two of them.
-  for (let round = 0; round < (smoke ? 1 : 5); round++) {
-    gatewayRuns.push(await paced({ target: gateway, rate, seconds }));
-    directRuns.push(await paced({ target: direct, rate, seconds }));
-    demo.reset();
-  }
-  const summary = (runs: Array<{ p50Us: number; p99Us: number }>) => ({
-    p50Us: median(runs.map((r) => r.p50Us)),
-    p99Us: median(runs.map((r) => r.p99Us)),
-  });
-  const g = summary(gatewayRuns);
-  const d = summary(directRuns);
-  const p99s = (runs: Array<{ p99Us: number }>) => runs.map((r) => Math.round(r.p99Us));
-  return {
-    rate,
-    gateway: g,
-    direct: d,
-    addedP99Us: g.p99Us - d.p99Us,
-    roundsP99Us: { gateway: p99s(gatewayRuns), direct: p99s(directRuns) },
-  };
 }
 
 async function memory(demo: DemoUpstream, apiKey: string): Promise<BenchReport["memory"]> {
@@ -201,10 +136,16 @@ async function main(): Promise<void> {
   demo.reset();
 
   process.stderr.write("throughput…\n");
-  const table = await throughput(targets, demo);
+  const table = await throughput(targets, demo, settings);
   const rate = Math.max(50, Math.round((table.gateway?.requestsPerSecond ?? 0) / 2));
   process.stderr.write(`latency at ${rate} req/s…\n`);
-  const latency = await halfSaturation(targets[2] as Target, targets[0] as Target, rate, demo);
+  const latency = await halfSaturation(
+    targets[2] as Target,
+    targets[0] as Target,
+    rate,
+    demo,
+    settings,
+  );
   const unsharedRate = Math.max(50, Math.round((table.unshared?.requestsPerSecond ?? 0) / 2));
   process.stderr.write(`latency of the unshared gateway at ${unsharedRate} req/s…\n`);
   const unsharedLatency = await halfSaturation(
@@ -212,6 +153,7 @@ async function main(): Promise<void> {
     targets[0] as Target,
     unsharedRate,
     demo,
+    settings,
   );
   await gateway.stop();
   await unshared.stop();
