@@ -92,7 +92,7 @@ function pagePrefix(hash: string, token: string | null): { base64: string; seed:
 /** 32 bits of sha256 over what the page's cursors share. */
 function pageSeed(hash: string, token: string | null): number {
   return Number.parseInt(
-    sha256Hex(`parse-jobs-cursor|${V2}|${hash}|${JSON.stringify(token)}`).slice(0, 8),
+    sha256(`parse-jobs-cursor|${V2}|${hash}|${JSON.stringify(token)}`, "hex").slice(0, 8),
     16,
   );
 }
@@ -175,12 +175,8 @@ function v1Checksum(body: string): string {
 }
 
 /** One-shot `crypto.hash` (Node 20.12+) skips the Hash object that `createHash` builds per call. */
-const sha256: (data: string) => string =
-  typeof crypto.hash === "function"
-    ? (data) => crypto.hash("sha256", data, "base64url")
-    : (data) => crypto.createHash("sha256").update(data).digest("base64url");
-
-const sha256Hex: (data: string) => string =
-  typeof crypto.hash === "function"
-    ? (data) => crypto.hash("sha256", data, "hex")
-    : (data) => crypto.createHash("sha256").update(data).digest("hex");
+function sha256(data: string, encoding: "base64url" | "hex" = "base64url"): string {
+  return typeof crypto.hash === "function"
+    ? crypto.hash("sha256", data, encoding)
+    : crypto.createHash("sha256").update(data).digest(encoding);
+}

@@ -104,23 +104,15 @@ export function createMetrics(): GatewayMetrics {
     names.add(name);
     return name;
   };
-  const byOperation = memoize((key: string) => {
-    const [type = "", name = ""] = key.split("\u0000");
-    const labels = { operation_type: type, operation_name: name };
-    return {
-      count: operations.labels(labels),
-      errors: operationErrors.labels(labels),
-      duration: operationDuration.labels(labels),
-    };
-  });
-  const byHttp = memoize((key: string) => {
-    const [route = "", status = ""] = key.split("\u0000");
-    return httpDuration.labels({ route, status });
-  });
-  const byUpstream = memoize((status: string) => ({
-    count: upstreamCalls.labels({ status }),
-    duration: upstreamDuration.labels({ status }),
-  }));
+  // Label children by label values; the key only identifies them, the labels are passed as they are.
+  const operationChildren = new Map<string, OperationChildren>();
+  const httpChildren = new Map<string, ReturnType<typeof httpDuration.labels>>();
+  const upstreamChildren = new Map<string, UpstreamChildren>();
+  const byUpstream = (status: string) =>
+    cached(upstreamChildren, status, () => ({
+      count: upstreamCalls.labels({ status }),
+      duration: upstreamDuration.labels({ status }),
+    }));
 
   return {
     registry,
@@ -137,26 +129,42 @@ export function createMetrics(): GatewayMetrics {
       deduplicated.inc();
     },
     recordOperation({ type, name, seconds, hadErrors }) {
-      const operation = byOperation(`${type}\u0000${boundedName(name)}`);
+      const labels = { operation_type: type, operation_name: boundedName(name) };
+      const operation = cached(operationChildren, `${type} ${labels.operation_name}`, () => ({
+        count: operations.labels(labels),
+        errors: operationErrors.labels(labels),
+        duration: operationDuration.labels(labels),
+      }));
       operation.count.inc();
       operation.duration.observe(seconds);
       if (hadErrors) operation.errors.inc();
     },
     recordHttp(route, status, seconds) {
-      byHttp(`${route}\u0000${status}`).observe(seconds);
+      const labels = { route, status: String(status) };
+      cached(httpChildren, `${route} ${status}`, () => httpDuration.labels(labels)).observe(
+        seconds,
+      );
     },
   };
 }
 
-/** Caches `make(key)`; callers keep the number of distinct keys bounded. */
-function memoize<T>(make: (key: string) => T): (key: string) => T {
-  const made = new Map<string, T>();
-  return (key) => {
-    let value = made.get(key);
-    if (value === undefined) {
-      value = make(key);
-      made.set(key, value);
-    }
-    return value;
-  };
+interface OperationChildren {
+  count: ReturnType<Counter["labels"]>;
+  errors: ReturnType<Counter["labels"]>;
+  duration: ReturnType<Histogram["labels"]>;
+}
+
+interface UpstreamChildren {
+  count: ReturnType<Counter["labels"]>;
+  duration: ReturnType<Histogram["labels"]>;
+}
+
+/** The value kept under `key`, made on first use; callers keep the number of keys bounded. */
+function cached<T>(cache: Map<string, T>, key: string, make: () => T): T {
+  let value = cache.get(key);
+  if (value === undefined) {
+    value = make();
+    cache.set(key, value);
+  }
+  return value;
 }
