@@ -24,6 +24,8 @@ export interface Config {
   lookupBatchSize: number;
   /** Requests that need the same upstream call (same URL and credential) while it is in flight share it. */
   deduplicateUpstream: boolean;
+  /** Plain GraphQL POSTs skip Yoga's Fetch adapter (src/server/direct-post.ts). */
+  directPost: boolean;
   /** `NODE_ENV=production`: the defaults below turn the developer conveniences off. */
   production: boolean;
   /** Serve GraphiQL on GET /graphql. */
@@ -89,6 +91,7 @@ export function loadConfig(env: Env = process.env): Config {
     maxPageSize: integer(env, "MAX_PAGE_SIZE", 100, 1, 1000),
     lookupBatchSize: integer(env, "LOOKUP_BATCH_SIZE", 100, 1, 1000),
     deduplicateUpstream: boolean(env, "UPSTREAM_DEDUPLICATE", true),
+    directPost: boolean(env, "DIRECT_POST", true),
     ...runMode(env),
     limits: {
       maxDepth: integer(env, "MAX_QUERY_DEPTH", 10, 1, 100),

@@ -4,7 +4,7 @@ import { DEMO_KEY, startDemoUpstream } from "./demo-upstream/server.js";
 import { createLogger } from "./observability/logging.js";
 import { drainServer } from "./server/shutdown.js";
 import { closeUpstreamConnections } from "./upstream/http.js";
-import { createGateway, createRuntime } from "./yoga.js";
+import { createListener, createRuntime } from "./yoga.js";
 
 /** Starts the gateway: `npm start`. Without a key or base URL it brings its own demo upstream. */
 async function main(): Promise<void> {
@@ -33,7 +33,7 @@ async function main(): Promise<void> {
     );
   }
   const runtime = createRuntime(config, logger);
-  const server = createServer(createGateway(config, runtime));
+  const server = createServer(createListener(config, runtime));
   server.on("error", (error) => {
     logger.fatal(`Could not listen on port ${config.port}: ${error.message}`);
     process.exit(1);

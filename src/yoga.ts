@@ -1,3 +1,4 @@
+import type { RequestListener } from "node:http";
 import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
 import { createYoga, type YogaServerInstance } from "graphql-yoga";
 import type { Logger } from "pino";
@@ -14,6 +15,7 @@ import { createMetrics, type GatewayMetrics } from "./observability/metrics.js";
 import { observabilityPlugin, requestIdOf } from "./observability/plugin.js";
 import { UpstreamReadiness } from "./observability/readiness.js";
 import { subgraphSchema } from "./schema/index.js";
+import { directPostListener } from "./server/direct-post.js";
 import { corsOptions, csrfPlugin } from "./server/run-mode.js";
 import { UpstreamClient } from "./upstream/client.js";
 
@@ -121,4 +123,18 @@ export function createGateway(
         metrics.recordLoaderBatch(size),
       ),
   });
+}
+
+/**
+ * The `node:http` listener for a configuration: plain GraphQL POSTs take the direct path into
+ * Yoga's pipeline (unless `DIRECT_POST=false`), everything else Yoga's own adapter.
+ */
+export function createListener(
+  config: Config,
+  runtime: GatewayRuntime = createRuntime(config),
+): RequestListener {
+  const gateway = createGateway(config, runtime);
+  if (!config.directPost) return gateway;
+  const { logger, metrics } = runtime;
+  return directPostListener(gateway, { maxBodyBytes: config.maxBodyBytes, logger, metrics });
 }

@@ -8,8 +8,8 @@ import { readinessResponse, type UpstreamReadiness } from "./readiness.js";
 /** An id the caller sent (a load balancer's, say) is kept when it is short and plain. */
 const ACCEPTABLE_REQUEST_ID = /^[\w.:-]{1,128}$/;
 
-/** What the plugin notes about a request on arrival, for its response. */
-interface Arrival {
+/** What is noted about a request on arrival, for its response. */
+export interface Arrival {
   id: string;
   startedAt: number;
   path: string;
@@ -21,6 +21,18 @@ const arrivals = new WeakMap<Request, Arrival>();
 /** The id of a request: the one given on arrival, or a fresh one. */
 export function requestIdOf(request: Request): string {
   return arrivals.get(request)?.id ?? randomUUID();
+}
+
+/** Notes a request's arrival: its id (the caller's `x-request-id` when acceptable) and start. */
+export function noteArrival(request: Request, path: string): Arrival {
+  const given = request.headers.get("x-request-id");
+  const arrival = {
+    id: given !== null && ACCEPTABLE_REQUEST_ID.test(given) ? given : randomUUID(),
+    startedAt: performance.now(),
+    path,
+  };
+  arrivals.set(request, arrival);
+  return arrival;
 }
 
 /** Paths with their own label; anything else is `other`, so the label set stays bounded. */
@@ -42,12 +54,7 @@ export function observabilityPlugin({ logger, metrics, readiness }: Observabilit
   return {
     onRequest({ request, url, endResponse, fetchAPI }) {
       const path = url.pathname;
-      const given = request.headers.get("x-request-id");
-      arrivals.set(request, {
-        id: given !== null && ACCEPTABLE_REQUEST_ID.test(given) ? given : randomUUID(),
-        startedAt: performance.now(),
-        path,
-      });
+      noteArrival(request, path);
       if (path === "/metrics") {
         return metrics.registry.metrics().then((text) =>
           endResponse(
@@ -82,18 +89,28 @@ export function observabilityPlugin({ logger, metrics, readiness }: Observabilit
       // Yoga's /health answers before this plugin's onRequest: no arrival, nothing to log.
       if (arrival === undefined) return;
       response.headers.set("x-request-id", arrival.id);
-      const durationMs = performance.now() - arrival.startedAt;
-      const route = ROUTES.has(arrival.path) ? arrival.path : "other";
-      metrics.recordHttp(route, response.status, durationMs / 1000);
-      if (!logger.isLevelEnabled("info")) return;
-      logger.info({
-        msg: "request",
-        requestId: arrival.id,
-        method: request.method,
-        path: arrival.path,
-        status: response.status,
-        durationMs: Math.round(durationMs),
-      });
+      noteDeparture({ logger, metrics }, arrival, request.method, response.status);
     },
   };
+}
+
+/** Records a response to an arrival: the HTTP metrics and the access-log line. */
+export function noteDeparture(
+  { logger, metrics }: Pick<ObservabilityOptions, "logger" | "metrics">,
+  arrival: Arrival,
+  method: string,
+  status: number,
+): void {
+  const durationMs = performance.now() - arrival.startedAt;
+  const route = ROUTES.has(arrival.path) ? arrival.path : "other";
+  metrics.recordHttp(route, status, durationMs / 1000);
+  if (!logger.isLevelEnabled("info")) return;
+  logger.info({
+    msg: "request",
+    requestId: arrival.id,
+    method,
+    path: arrival.path,
+    status,
+    durationMs: Math.round(durationMs),
+  });
 }

@@ -10,7 +10,7 @@ import {
   type DemoUpstreamOptions,
   startDemoUpstream,
 } from "../../src/demo-upstream/server.js";
-import { createGateway, createRuntime } from "../../src/yoga.js";
+import { createListener, createRuntime } from "../../src/yoga.js";
 
 /** A GraphQL answer as it came over the wire. */
 export interface GraphQLAnswer<T> {
@@ -58,7 +58,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     ...options.config,
   };
   const runtime = createRuntime(config, options.logger);
-  const server: Server = createServer(createGateway(config, runtime));
+  const server: Server = createServer(createListener(config, runtime));
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const gatewayUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
   return {

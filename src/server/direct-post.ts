@@ -1,0 +1,171 @@
+import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
+import type { GraphQLParams } from "graphql-yoga";
+import { isAsyncIterable, processRegularResult } from "graphql-yoga";
+import type { Logger } from "pino";
+import type { GatewayMetrics } from "../observability/metrics.js";
+import { noteArrival, noteDeparture } from "../observability/plugin.js";
+import type { Gateway } from "../yoga.js";
+
+/**
+ * The direct path: a plain GraphQL POST (`POST /graphql`, a JSON body with a Content-Length
+ * within the limit, no `Origin`, an `Accept` Yoga answers with JSON) is read from Node's request
+ * and handed straight to Yoga's GraphQL pipeline (`getResultForParams`: parse and validation
+ * caches, every plugin's GraphQL hooks, masked errors, graphql-jit), and Yoga's own JSON result
+ * processor writes the answer. What it skips is Yoga's Fetch adapter around that pipeline: a
+ * `Request`, a `Response`, an AbortController and the HTTP-level hooks, ≈ a quarter of a page
+ * query's CPU (BENCHMARKS.md).
+ *
+ * Those HTTP-level hooks do nothing to such a request: CORS adds headers only when there is an
+ * `Origin`, CSRF prevention passes JSON, GraphiQL answers GET, the health and unhandled-route
+ * checks answer other paths. The body limit and the request id and access log are done here.
+ * Anything else, and any body that does not parse into well-formed GraphQL parameters, goes to
+ * Yoga unchanged (a read body is handed over with it), so every error answer is Yoga's own.
+ * test/direct-post.test.ts holds both paths to byte-equal answers.
+ */
+export interface DirectPostOptions {
+  /** Largest body read here; a larger one goes to Yoga, which refuses it. */
+  maxBodyBytes: number;
+  logger: Logger;
+  metrics: GatewayMetrics;
+}
+
+/** A Node request as Yoga's adapter reads it: a body already read is used as it is. */
+type HandedOver = IncomingMessage & { body?: Buffer };
+
+/** The media types of Yoga's JSON result processor. */
+type JsonMediaType = "application/json" | "application/graphql-response+json";
+
+/** The listener for `node:http`: the direct path where it applies, Yoga's adapter elsewhere. */
+export function directPostListener(gateway: Gateway, options: DirectPostOptions): RequestListener {
+  const { maxBodyBytes } = options;
+  return (req, res) => {
+    const mediaType = directMediaType(req, maxBodyBytes);
+    if (mediaType === null) {
+      void gateway(req, res);
+      return;
+    }
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.on("end", () => {
+      const body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
+      const params = graphqlParams(body);
+      if (params === null) {
+        (req as HandedOver).body = body;
+        void gateway(req, res);
+        return;
+      }
+      void serve(gateway, options, req, res, params, mediaType);
+    });
+  };
+}
+
+async function serve(
+  gateway: Gateway,
+  options: DirectPostOptions,
+  req: IncomingMessage,
+  res: ServerResponse,
+  params: GraphQLParams,
+  mediaType: JsonMediaType,
+): Promise<void> {
+  // The headers as they came (Yoga's adapter wraps the same object); the body is already read.
+  const request = new gateway.fetchAPI.Request(
+    `http://${req.headers.host ?? "localhost"}/graphql`,
+    {
+      method: "POST",
+      headers: req.headers as Record<string, string>,
+    },
+  );
+  const arrival = noteArrival(request, "/graphql");
+  let status = 500;
+  try {
+    const result = await gateway.getResultForParams({ params, request }, { req, res });
+    // The schema has no subscriptions or incremental delivery: a result is never a stream.
+    if (result === undefined || isAsyncIterable(result)) throw new Error("no single result");
+    const response = await processRegularResult(result, gateway.fetchAPI, mediaType);
+    const text = await response.text();
+    status = response.status;
+    response.headers.forEach((value, name) => {
+      res.setHeader(name, value);
+    });
+    res.setHeader("x-request-id", arrival.id);
+    res.writeHead(status, response.statusText || undefined);
+    res.end(text);
+  } catch (error) {
+    // Yoga's pipeline turns every GraphQL and resolver error into a result; only a fault of the
+    // gateway itself lands here. It is logged, and the caller gets what Yoga's masking would say.
+    options.logger.error({ msg: "direct path failed", requestId: arrival.id, err: error });
+    if (!res.headersSent) {
+      res.writeHead(500, {
+        "content-type": `${mediaType}; charset=utf-8`,
+        "x-request-id": arrival.id,
+      });
+    }
+    res.end('{"errors":[{"message":"Unexpected error."}]}');
+  } finally {
+    noteDeparture(options, arrival, "POST", status);
+  }
+}
+
+/**
+ * The media type Yoga would answer this request with when the direct path may serve it, else
+ * null. Yoga's processors are SSE, multipart, then JSON, each matched against the `Accept`
+ * entries (with a UTF-8 charset or none) last to first, and the last match wins: JSON answers
+ * whenever an entry matches one of its types, and then the first such entry decides, with
+ * `application/json` before `application/graphql-response+json` where both match (`*∕*`).
+ */
+function directMediaType(req: IncomingMessage, maxBodyBytes: number): JsonMediaType | null {
+  if (req.method !== "POST" || req.url !== "/graphql") return null;
+  const { headers } = req;
+  if (headers.origin !== undefined || headers["transfer-encoding"] !== undefined) return null;
+  const contentType = headers["content-type"]?.split(",")[0];
+  if (contentType !== "application/json" && !contentType?.startsWith("application/json;")) {
+    return null;
+  }
+  // An empty body goes to Yoga unread: Yoga's adapter ignores an empty body handed over.
+  const length = headers["content-length"];
+  if (length === undefined || !/^\d+$/.test(length)) return null;
+  if (Number(length) === 0 || Number(length) > maxBodyBytes) return null;
+  const entries = (headers.accept || "*/*").replace(/\s/g, "").toLowerCase().split(",");
+  for (const entry of entries) {
+    const [type = "", ...parameters] = entry.split(";");
+    const charset = parameters.find((parameter) => parameter.includes("charset="));
+    if (charset !== undefined && charset !== "charset=utf-8") continue;
+    const [main, sub] = type.split("/");
+    const anyMain = main === "*" || main === "application";
+    if (anyMain && (sub === "*" || sub === "json")) return "application/json";
+    if (anyMain && sub === "graphql-response+json") return "application/graphql-response+json";
+  }
+  return null;
+}
+
+/** The body as GraphQL parameters, or null unless they are exactly what Yoga accepts as they are. */
+function graphqlParams(body: Buffer): GraphQLParams | null {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString("utf8"));
+  } catch {
+    return null;
+  }
+  if (!isObject(parsed)) return null;
+  for (const key in parsed) {
+    const value = parsed[key];
+    if (value === null || value === undefined) continue;
+    switch (key) {
+      case "query":
+      case "operationName":
+        if (typeof value !== "string") return null;
+        break;
+      case "variables":
+      case "extensions":
+        if (!isObject(value)) return null;
+        break;
+      default:
+        return null;
+    }
+  }
+  return typeof parsed.query === "string" ? (parsed as GraphQLParams) : null;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
