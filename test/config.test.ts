@@ -14,8 +14,10 @@ describe("loadConfig", () => {
       maxPageSize: 100,
       lookupBatchSize: 100,
       deduplicateUpstream: true,
+      directPost: true,
     });
     expect(loadConfig({ UPSTREAM_DEDUPLICATE: "false" }).deduplicateUpstream).toBe(false);
+    expect(loadConfig({ DIRECT_POST: "0" }).directPost).toBe(false);
   });
 
   it("reads every variable, treating blank values as unset", () => {
@@ -58,6 +60,7 @@ describe("loadConfig", () => {
       { UPSTREAM_DEDUPLICATE: "yes" },
       'UPSTREAM_DEDUPLICATE must be true, false, 1 or 0 (got "yes")',
     ],
+    [{ DIRECT_POST: "off" }, 'DIRECT_POST must be true, false, 1 or 0 (got "off")'],
     [
       { LLAMA_CLOUD_BASE_URL: "api.cloud.llamaindex.ai" },
       "LLAMA_CLOUD_BASE_URL must be an absolute http(s) URL",

@@ -81,6 +81,19 @@ async function serve(
     const result = await gateway.getResultForParams({ params, request }, { req, res });
     // The schema has no subscriptions or incremental delivery: a result is never a stream.
     if (result === undefined || isAsyncIterable(result)) throw new Error("no single result");
+    if (!result.errors?.length && !result.extensions?.http) {
+      // What Yoga's JSON processor answers to a result without errors or HTTP extensions,
+      // without building a Response to read it back from: 200, the content type, the JSON.
+      status = 200;
+      const text = JSON.stringify(result);
+      res.writeHead(200, {
+        "content-type": `${mediaType}; charset=utf-8`,
+        "content-length": Buffer.byteLength(text),
+        "x-request-id": arrival.id,
+      });
+      res.end(text);
+      return;
+    }
     const response = await processRegularResult(result, gateway.fetchAPI, mediaType);
     const text = await response.text();
     status = response.status;
