@@ -196,6 +196,7 @@ const cases: Array<[name: string, route: Route, sent: Sent]> = [
     "yoga",
     { headers: JSON_POST, body: '{"query":"{ __typename }","operationName":1}' },
   ],
+  ["a long malformed body", "yoga", { headers: JSON_POST, body: `{"query":"${"x".repeat(4000)}` }],
   ["a byte-order mark", "yoga", { headers: JSON_POST, body: '\uFEFF{"query":"{ __typename }"}' }],
   ["an empty body", "yoga", { headers: JSON_POST, body: "" }],
   [

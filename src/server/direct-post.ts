@@ -29,8 +29,27 @@ export interface DirectPostOptions {
   metrics: GatewayMetrics;
 }
 
-/** A Node request as Yoga's adapter reads it: a body already read is used as it is. */
-type HandedOver = IncomingMessage & { body?: Buffer };
+/** A Node request as Yoga's adapter reads it: a `body` set on it is read instead of the stream. */
+type HandedOver = IncomingMessage & { body?: ReadBody };
+
+/**
+ * A body already read, in the form Yoga's adapter reads a request's own stream: an async
+ * iterable. Handed over as a Buffer, it would first be walked key by key (one key per byte,
+ * ≈ 5 ms for 100 kB), which would make a malformed body far costlier than a good one.
+ */
+interface ReadBody extends AsyncIterable<Buffer> {
+  /** The adapter uses a `body` only when it has an own enumerable key. */
+  readonly bytes: number;
+}
+
+function readBody(body: Buffer): ReadBody {
+  return {
+    bytes: body.length,
+    async *[Symbol.asyncIterator]() {
+      yield body;
+    },
+  };
+}
 
 /** The media types of Yoga's JSON result processor. */
 type JsonMediaType = "application/json" | "application/graphql-response+json";
@@ -50,7 +69,7 @@ export function directPostListener(gateway: Gateway, options: DirectPostOptions)
       const body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
       const params = graphqlParams(body);
       if (params === null) {
-        (req as HandedOver).body = body;
+        (req as HandedOver).body = readBody(body);
         void gateway(req, res);
         return;
       }
