@@ -10,17 +10,21 @@ import type { Gateway } from "../yoga.js";
  * The direct path: a plain GraphQL POST (`POST /graphql`, a JSON body with a Content-Length
  * within the limit, no `Origin`, an `Accept` Yoga answers with JSON) is read from Node's request
  * and handed straight to Yoga's GraphQL pipeline (`getResultForParams`: parse and validation
- * caches, every plugin's GraphQL hooks, masked errors, graphql-jit), and Yoga's own JSON result
- * processor writes the answer. What it skips is Yoga's Fetch adapter around that pipeline: a
- * `Request`, a `Response`, an AbortController and the HTTP-level hooks, ≈ a quarter of a page
- * query's CPU (BENCHMARKS.md).
+ * caches, every plugin's GraphQL hooks, masked errors, graphql-jit). Yoga's own JSON result
+ * processor writes an answer with errors; one without is written as that processor would write
+ * it. What the path skips is Yoga's Fetch adapter around the pipeline: a `Request`, a `Response`,
+ * an AbortController and the HTTP-level hooks, ≈ a quarter of a page query's CPU (BENCHMARKS.md).
  *
  * Those HTTP-level hooks do nothing to such a request: CORS adds headers only when there is an
  * `Origin`, CSRF prevention passes JSON, GraphiQL answers GET, the health and unhandled-route
  * checks answer other paths. The body limit and the request id and access log are done here.
  * Anything else, and any body that does not parse into well-formed GraphQL parameters, goes to
- * Yoga unchanged (a read body is handed over with it), so every error answer is Yoga's own.
- * test/direct-post.test.ts holds both paths to byte-equal answers.
+ * Yoga unchanged (a read body is handed over with it), so every answer about a bad request is
+ * Yoga's own. test/direct-post.test.ts holds both paths to byte-equal answers.
+ *
+ * `getResultForParams` is public on Yoga's server class but marked internal in its typings, and
+ * Yoga is pinned to an exact version: on an upgrade, that test is what says the path still holds
+ * (and `DIRECT_POST=false` turns it off without a release).
  */
 export interface DirectPostOptions {
   /** Largest body read here; a larger one goes to Yoga, which refuses it. */
