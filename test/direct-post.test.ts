@@ -344,4 +344,24 @@ describe("the direct path", () => {
     expect(answer.status).toBe(200);
     expect(JSON.parse(answer.body).data.parseJobs.edges).toHaveLength(1);
   });
+
+  it("finishes an operation whose client hung up while it ran, and keeps serving", async () => {
+    const calls = demo.listCalls();
+    demo.inject({ delayMs: 300, times: 1 });
+    await new Promise<void>((resolve) => {
+      const outgoing = request(`${directUrl}/graphql`, { method: "POST", headers: JSON_POST });
+      outgoing.on("error", () => resolve());
+      outgoing.end(page({ first: 2 }));
+      setTimeout(() => {
+        outgoing.destroy();
+        resolve();
+      }, 100);
+    });
+    // The upstream answers 200 ms after the client left; the answer then goes nowhere.
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(demo.listCalls()).toBe(calls + 1);
+    const answer = await send(directUrl, { headers: JSON_POST, body: page({ first: 1 }) });
+    expect(answer.status).toBe(200);
+    expect(JSON.parse(answer.body).data.parseJobs.edges).toHaveLength(1);
+  });
 });
