@@ -136,5 +136,10 @@ export function createListener(
   const gateway = createGateway(config, runtime);
   if (!config.directPost) return gateway;
   const { logger, metrics } = runtime;
-  return directPostListener(gateway, { maxBodyBytes: config.maxBodyBytes, logger, metrics });
+  return directPostListener(gateway, {
+    maxBodyBytes: config.maxBodyBytes,
+    cors: corsOptions(config.corsOrigins),
+    logger,
+    metrics,
+  });
 }

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type Config, loadConfig } from "../src/config.js";
 import { DEMO_KEY, type DemoUpstream, startDemoUpstream } from "../src/demo-upstream/server.js";
 import { directPostListener } from "../src/server/direct-post.js";
+import { corsOptions } from "../src/server/run-mode.js";
 import { createGateway, createRuntime, type Gateway } from "../src/yoga.js";
 import { PageQuery } from "./support/operations.js";
 
@@ -207,7 +208,7 @@ const cases: Array<[name: string, route: Route, sent: Sent]> = [
   ["a chunked body", "yoga", { headers: JSON_POST, body: page({ first: 1 }), chunked: true }],
   [
     "an Origin (CORS)",
-    "yoga",
+    "direct",
     { headers: { ...JSON_POST, origin: "https://app.example" }, body: page({ first: 1 }) },
   ],
   [
@@ -268,6 +269,25 @@ function counting(gateway: Gateway): Gateway {
   }) as unknown as Gateway;
 }
 
+/** A gateway with the direct path and one without, for one configuration. */
+async function startPair(
+  overrides: Partial<Config> = {},
+): Promise<{ direct: string; yoga: string }> {
+  const paired: Config = { ...config, ...overrides };
+  const logger = pino({ level: "silent" });
+  const runtime = createRuntime(paired, logger);
+  const direct = directPostListener(counting(createGateway(paired, runtime)), {
+    maxBodyBytes: paired.maxBodyBytes,
+    cors: corsOptions(paired.corsOrigins),
+    logger,
+    metrics: runtime.metrics,
+  });
+  return {
+    direct: await listen(direct),
+    yoga: await listen(createGateway(paired, createRuntime(paired, logger))),
+  };
+}
+
 beforeAll(async () => {
   demo = await startDemoUpstream();
   config = {
@@ -279,15 +299,7 @@ beforeAll(async () => {
     maxBodyBytes: 5000,
     logLevel: "silent",
   };
-  const logger = pino({ level: "silent" });
-  const runtime = createRuntime(config, logger);
-  const direct = directPostListener(counting(createGateway(config, runtime)), {
-    maxBodyBytes: config.maxBodyBytes,
-    logger,
-    metrics: runtime.metrics,
-  });
-  directUrl = await listen(direct);
-  yogaUrl = await listen(createGateway(config, createRuntime(config, logger)));
+  ({ direct: directUrl, yoga: yogaUrl } = await startPair());
 });
 
 afterAll(async () => {
@@ -323,6 +335,46 @@ describe("the direct path answers as Yoga does", () => {
     expect(viaDirect).toEqual(viaYoga);
     expect(JSON.parse(viaDirect.body).errors[0].extensions.code).toBe("UPSTREAM_UNAVAILABLE");
     expect(handedOver).toBe(0);
+  });
+});
+
+describe("with each CORS setting, the direct path answers browsers as Yoga does", () => {
+  const settings: Array<[name: string, origins: string[]]> = [
+    ["any origin", ["*"]],
+    ["two origins", ["https://app.example", "https://admin.example"]],
+    ["one origin", ["https://app.example"]],
+    ["no CORS", []],
+  ];
+  const requests: Array<[name: string, headers: Record<string, string>, body: string]> = [
+    ["a listed origin", { ...JSON_POST, origin: "https://app.example" }, page({ first: 2 })],
+    ["another origin", { ...JSON_POST, origin: "https://evil.example" }, page({ first: 2 })],
+    ["an error", { ...JSON_POST, origin: "https://admin.example" }, '{"query":"{ nope }"}'],
+    [
+      "requested headers",
+      {
+        ...JSON_POST,
+        origin: "https://app.example",
+        "access-control-request-headers": "x-custom",
+      },
+      page({ first: 1 }),
+    ],
+  ];
+  describe.each(settings)("%s", (_setting, corsOrigins) => {
+    let pair: { direct: string; yoga: string };
+    beforeAll(async () => {
+      pair = await startPair({ corsOrigins });
+    });
+    it.each(requests)("%s", async (_name, headers, body) => {
+      const viaYoga = await send(pair.yoga, { headers, body });
+      const viaDirect = await send(pair.direct, { headers, body });
+      expect(viaDirect).toEqual(viaYoga);
+      expect(handedOver).toBe(0);
+      if (corsOrigins.length === 0) {
+        expect(viaDirect.headers["access-control-allow-origin"]).toBeUndefined();
+      } else {
+        expect(viaDirect.headers["access-control-allow-origin"]).toBeDefined();
+      }
+    });
   });
 });
 

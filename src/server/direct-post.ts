@@ -1,4 +1,10 @@
-import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
+import type {
+  IncomingMessage,
+  OutgoingHttpHeaders,
+  RequestListener,
+  ServerResponse,
+} from "node:http";
+import { type CORSOptions, getCORSHeadersByRequestAndOptions } from "@whatwg-node/server";
 import type { GraphQLParams } from "graphql-yoga";
 import { isAsyncIterable, processRegularResult } from "graphql-yoga";
 import type { Logger } from "pino";
@@ -8,19 +14,19 @@ import type { Gateway } from "../yoga.js";
 
 /**
  * The direct path: a plain GraphQL POST (`POST /graphql`, a JSON body with a Content-Length
- * within the limit, no `Origin`, an `Accept` Yoga answers with JSON) is read from Node's request
- * and handed straight to Yoga's GraphQL pipeline (`getResultForParams`: parse and validation
- * caches, every plugin's GraphQL hooks, masked errors, graphql-jit). Yoga's own JSON result
- * processor writes an answer with errors; one without is written as that processor would write
- * it. What the path skips is Yoga's Fetch adapter around the pipeline: a `Request`, a `Response`,
- * an AbortController and the HTTP-level hooks, ≈ a quarter of a page query's CPU (BENCHMARKS.md).
+ * within the limit, an `Accept` Yoga answers with JSON) is read from Node's request and handed
+ * straight to Yoga's GraphQL pipeline (`getResultForParams`: parse and validation caches, every
+ * plugin's GraphQL hooks, masked errors, graphql-jit). Yoga's own JSON result processor writes an
+ * answer with errors; one without is written as that processor would write it. What the path
+ * skips is Yoga's Fetch adapter around the pipeline: a `Request`, a `Response`, an AbortController
+ * and the HTTP-level hooks, ≈ a quarter of a page query's CPU (BENCHMARKS.md).
  *
- * Those HTTP-level hooks do nothing to such a request: CORS adds headers only when there is an
- * `Origin`, CSRF prevention passes JSON, GraphiQL answers GET, the health and unhandled-route
- * checks answer other paths. The body limit and the request id and access log are done here.
- * Anything else, and any body that does not parse into well-formed GraphQL parameters, goes to
- * Yoga unchanged (a read body is handed over with it), so every answer about a bad request is
- * Yoga's own. test/direct-post.test.ts holds both paths to byte-equal answers.
+ * Of those HTTP-level hooks, only CORS does anything to such a request (CSRF prevention passes
+ * JSON, GraphiQL answers GET, the health and unhandled-route checks answer other paths); its
+ * headers, the body limit, the request id and the access log are done here. Anything else, and
+ * any body that does not parse into well-formed GraphQL parameters, goes to Yoga unchanged (a
+ * read body is handed over with it), so every answer about a bad request is Yoga's own.
+ * test/direct-post.test.ts holds both paths to byte-equal answers.
  *
  * `getResultForParams` is public on Yoga's server class but marked internal in its typings, and
  * Yoga is pinned to an exact version: on an upgrade, that test is what says the path still holds
@@ -29,6 +35,8 @@ import type { Gateway } from "../yoga.js";
 export interface DirectPostOptions {
   /** Largest body read here; a larger one goes to Yoga, which refuses it. */
   maxBodyBytes: number;
+  /** Yoga's `cors` option, as given to Yoga: `undefined` allows any origin, `false` none. */
+  cors: CORSOptions | false | undefined;
   logger: Logger;
   metrics: GatewayMetrics;
 }
@@ -99,6 +107,8 @@ async function serve(
     },
   );
   const arrival = noteArrival(request, "/graphql");
+  const extraHeaders = corsHeaders(request, options.cors);
+  extraHeaders["x-request-id"] = arrival.id;
   let status = 500;
   try {
     const result = await gateway.getResultForParams({ params, request }, { req, res });
@@ -112,7 +122,7 @@ async function serve(
       res.writeHead(200, {
         "content-type": `${mediaType}; charset=utf-8`,
         "content-length": Buffer.byteLength(text),
-        "x-request-id": arrival.id,
+        ...extraHeaders,
       });
       res.end(text);
       return;
@@ -123,23 +133,33 @@ async function serve(
     response.headers.forEach((value, name) => {
       res.setHeader(name, value);
     });
-    res.setHeader("x-request-id", arrival.id);
-    res.writeHead(status, response.statusText || undefined);
+    res.writeHead(status, response.statusText || undefined, extraHeaders);
     res.end(text);
   } catch (error) {
     // Yoga's pipeline turns every GraphQL and resolver error into a result; only a fault of the
     // gateway itself lands here. It is logged, and the caller gets what Yoga's masking would say.
     options.logger.error({ msg: "direct path failed", requestId: arrival.id, err: error });
     if (!res.headersSent) {
-      res.writeHead(500, {
-        "content-type": `${mediaType}; charset=utf-8`,
-        "x-request-id": arrival.id,
-      });
+      res.writeHead(500, { "content-type": `${mediaType}; charset=utf-8`, ...extraHeaders });
     }
     res.end('{"errors":[{"message":"Unexpected error."}]}');
   } finally {
     noteDeparture(options, arrival, "POST", status);
   }
+}
+
+/**
+ * The headers Yoga's CORS hook adds to a response: none without an `Origin`, else those its
+ * `useCORS` computes from the same option (which reads `{}` for an absent one: any origin).
+ */
+function corsHeaders(request: Request, cors: CORSOptions | false | undefined): OutgoingHttpHeaders {
+  if (!request.headers.has("origin")) return {};
+  const computed = getCORSHeadersByRequestAndOptions(request, cors === undefined ? {} : cors);
+  if (computed === null) return {};
+  const headers: OutgoingHttpHeaders = {};
+  // Lower-cased, as Yoga's Headers give them to Node.
+  for (const name in computed) headers[name.toLowerCase()] = computed[name];
+  return headers;
 }
 
 /**
@@ -152,7 +172,7 @@ async function serve(
 function directMediaType(req: IncomingMessage, maxBodyBytes: number): JsonMediaType | null {
   if (req.method !== "POST" || req.url !== "/graphql") return null;
   const { headers } = req;
-  if (headers.origin !== undefined || headers["transfer-encoding"] !== undefined) return null;
+  if (headers["transfer-encoding"] !== undefined) return null;
   const contentType = headers["content-type"]?.split(",")[0];
   if (contentType !== "application/json" && !contentType?.startsWith("application/json;")) {
     return null;
