@@ -3,12 +3,13 @@ import type { AddressInfo } from "node:net";
 import { print } from "graphql";
 import pino from "pino";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type Config, loadConfig } from "../src/config.js";
-import { DEMO_KEY, type DemoUpstream, startDemoUpstream } from "../src/demo-upstream/server.js";
+import type { Config } from "../src/config.js";
+import { type DemoUpstream, startDemoUpstream } from "../src/demo-upstream/server.js";
 import { directPostListener } from "../src/server/direct-post.js";
 import { corsOptions } from "../src/server/run-mode.js";
 import { createGateway, createRuntime, type Gateway } from "../src/yoga.js";
 import { PageQuery } from "./support/operations.js";
+import { demoConfig } from "./support/stack.js";
 
 /**
  * The direct path (src/server/direct-post.ts) must answer exactly as Yoga's adapter does. Every
@@ -290,15 +291,7 @@ async function startPair(
 
 beforeAll(async () => {
   demo = await startDemoUpstream();
-  config = {
-    ...loadConfig({}),
-    baseUrl: demo.url,
-    apiKey: DEMO_KEY,
-    demoMode: false,
-    maxRetries: 0,
-    maxBodyBytes: 5000,
-    logLevel: "silent",
-  };
+  config = demoConfig(demo, { maxRetries: 0, maxBodyBytes: 5000 });
   ({ direct: directUrl, yoga: yogaUrl } = await startPair());
 });
 

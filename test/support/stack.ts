@@ -45,18 +45,23 @@ export interface StackOptions {
   logger?: Logger;
 }
 
-/** Starts a demo upstream and a gateway configured against it, as `npm start` would. */
-export async function startStack(options: StackOptions = {}): Promise<Stack> {
-  const demo = await startDemoUpstream(options.demo);
-  const config: Config = {
+/** The gateway's configuration against a demo upstream: the demo's key, fast retries, no logs. */
+export function demoConfig(demo: DemoUpstream, overrides: Partial<Config> = {}): Config {
+  return {
     ...loadConfig({}),
     baseUrl: demo.url,
     apiKey: DEMO_KEY,
     demoMode: false,
     retryBaseDelayMs: 5,
     logLevel: "silent",
-    ...options.config,
+    ...overrides,
   };
+}
+
+/** Starts a demo upstream and a gateway configured against it, as `npm start` would. */
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const demo = await startDemoUpstream(options.demo);
+  const config = demoConfig(demo, options.config);
   const runtime = createRuntime(config, options.logger);
   const server: Server = createServer(createListener(config, runtime));
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
