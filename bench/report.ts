@@ -11,7 +11,7 @@ export interface BenchReport {
     string,
     { requestsPerSecond: number; p50Ms: number; p99Ms: number; rounds: number[] }
   >;
-  /** `unshared`: the gateway with UPSTREAM_DEDUPLICATE=false (every request its own upstream call). */
+  /** `unshared`: the gateway with UPSTREAM_DEDUPLICATE=false (every request runs and makes its own call). */
   ratios: { gatewayToProxy: number; gatewayToDirect: number; unsharedToProxy: number };
   latencyAtHalfSaturation: HalfSaturation;
   unsharedLatencyAtHalfSaturation: HalfSaturation;
@@ -62,7 +62,7 @@ export function formatReport(report: BenchReport): string {
   lines.push(
     `   gateway ÷ proxy  = ${num(report.ratios.gatewayToProxy * 100, 1)} %   (target ≥ 40 %)`,
     `   gateway ÷ direct = ${num(report.ratios.gatewayToDirect * 100, 1)} %`,
-    `   unshared ÷ proxy = ${num(report.ratios.unsharedToProxy * 100, 1)} %   (UPSTREAM_DEDUPLICATE=false: every request its own upstream call)`,
+    `   unshared ÷ proxy = ${num(report.ratios.unsharedToProxy * 100, 1)} %   (UPSTREAM_DEDUPLICATE=false: every request runs and makes its own upstream call)`,
     ...halfLines("gateway", report.latencyAtHalfSaturation),
     ...halfLines("unshared", report.unsharedLatencyAtHalfSaturation),
     "",

@@ -26,8 +26,8 @@ const REST_PATH = "/api/v2/parse?page_size=20";
 
 /**
  * The targets of one comparison: upstream directly, through the bare proxy, through the gateway,
- * and (when given) through a gateway with UPSTREAM_DEDUPLICATE=false, whose every request makes
- * its own upstream call: the gateway's cost per request when no call can be shared.
+ * and (when given) through a gateway with UPSTREAM_DEDUPLICATE=false, whose every request runs
+ * and makes its own upstream call: the gateway's cost per request when nothing can be shared.
  */
 export function pageTargets(
   urls: { upstream: string; proxy: string; gateway: string; unshared?: string },

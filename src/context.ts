@@ -15,11 +15,17 @@ export interface GatewayContext {
   readonly listParseJobs: (request: ListRequest) => Promise<ListPage>;
   /** Batches every lookup by id in this request; its cache dies with the request. */
   readonly jobs: JobLoader;
-  /** A one-way hash of the credential in use: it scopes cached answers to one caller. */
+  /**
+   * A one-way hash of the credential in use (`NO_CREDENTIAL` when there is none): it scopes
+   * cached and shared answers to one caller.
+   */
   credentialScope(): string;
   /** What this request saw upstream, for the response cache's choice of lifetime. */
   readonly seen: { activeJob: boolean };
 }
+
+/** The credential scope of a request that has no usable credential. */
+export const NO_CREDENTIAL = "no-credential";
 
 /** True when an upstream item is a job whose status is still moving: cached for a shorter time. */
 function isActive(item: ListPage["items"][number]): boolean {
@@ -39,6 +45,7 @@ export function createGatewayContext(
 ): GatewayContext {
   const authorization = chooseAuthorization(request.headers.get("authorization"), config.apiKey);
   const seen = { activeJob: false };
+  let scope: string | undefined;
   const watchStatuses = config.responseCacheTtlMs > 0;
   const listParseJobs = async (list: ListRequest): Promise<ListPage> => {
     if (typeof authorization !== "string") throw authorization;
@@ -54,10 +61,14 @@ export function createGatewayContext(
     requestId,
     listParseJobs,
     jobs: createJobLoader(listParseJobs, config.lookupBatchSize, onLoaderBatch),
-    credentialScope: () =>
-      typeof authorization === "string"
-        ? createHash("sha256").update(authorization).digest("base64url")
-        : "no-credential",
+    credentialScope: () => {
+      // Hashed once per request: the response cache and shared executions both ask.
+      scope ??=
+        typeof authorization === "string"
+          ? createHash("sha256").update(authorization).digest("base64url")
+          : NO_CREDENTIAL;
+      return scope;
+    },
     seen,
   };
 }

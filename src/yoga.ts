@@ -17,6 +17,7 @@ import { UpstreamReadiness } from "./observability/readiness.js";
 import { subgraphSchema } from "./schema/index.js";
 import { directPostListener } from "./server/direct-post.js";
 import { corsOptions, csrfPlugin } from "./server/run-mode.js";
+import { sharedExecutionPlugin } from "./shared-execution.js";
 import { UpstreamClient } from "./upstream/client.js";
 
 /** The query GraphiQL opens with: a page of jobs and how to get the next one. */
@@ -117,6 +118,9 @@ export function createGateway(
       costLimitPlugin(config),
       ...(config.responseCacheTtlMs > 0 ? [responseCachePlugin(config)] : []),
       compiledExecution(),
+      ...(config.deduplicateUpstream
+        ? [sharedExecutionPlugin(() => metrics.recordSharedOperation())]
+        : []),
     ],
     context: ({ request }) =>
       createGatewayContext(request, config, upstream, requestIdOf(request), (size) =>

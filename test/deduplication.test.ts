@@ -23,7 +23,28 @@ function concurrently(stack: Stack, count: number, key = KEYS.a, first = 5) {
 
 const ids = (answer: PageAnswer) => answer.data?.parseJobs.edges.map((edge) => edge.node.id);
 
-describe("identical upstream calls in flight are shared", () => {
+/** The value of one unlabelled counter on the gateway's /metrics. */
+async function counter(stack: Stack, name: string): Promise<number> {
+  const text = await (await fetch(new URL("/metrics", stack.gatewayUrl))).text();
+  const line = text.split("\n").find((l) => l.startsWith(`${name} `));
+  if (line === undefined) throw new Error(`no ${name} on /metrics`);
+  return Number(line.slice(name.length + 1));
+}
+
+/** How much the two sharing counters moved while `run` ran. */
+async function sharing<T>(stack: Stack, run: () => Promise<T>) {
+  const before = await Promise.all(COUNTERS.map((name) => counter(stack, name)));
+  const result = await run();
+  const after = await Promise.all(COUNTERS.map((name) => counter(stack, name)));
+  return {
+    result,
+    executions: (after[0] as number) - (before[0] as number),
+    calls: (after[1] as number) - (before[1] as number),
+  };
+}
+const COUNTERS = ["graphql_operations_shared_total", "upstream_deduplicated_total"];
+
+describe("identical work in flight is shared", () => {
   let stack: Stack;
   beforeAll(async () => {
     stack = await startStack({
@@ -34,29 +55,59 @@ describe("identical upstream calls in flight are shared", () => {
   afterAll(() => stack.close());
   beforeEach(() => stack.demo.reset());
 
-  it("answers ten concurrent identical queries with one upstream call", async () => {
+  it("runs ten concurrent identical queries once, with one upstream call", async () => {
     // The upstream takes 400 ms, so all ten are in flight together.
     stack.demo.inject({ delayMs: 400, times: 1 });
-    const answers = await concurrently(stack, 10);
+    const shared = await sharing(stack, () => concurrently(stack, 10));
     expect(stack.demo.listCalls()).toBe(1);
-    const first = ids(answers[0] as PageAnswer);
+    // Nine took the first one's result: they never reached the upstream client.
+    expect(shared).toMatchObject({ executions: 9, calls: 0 });
+    const first = ids(shared.result[0] as PageAnswer);
     expect(first).toHaveLength(5);
-    for (const answer of answers) {
+    for (const answer of shared.result) {
       expect(answer.errors).toBeUndefined();
       expect(ids(answer)).toEqual(first);
     }
-    const metrics = await (await fetch(new URL("/metrics", stack.gatewayUrl))).text();
-    expect(metrics).toMatch(/^upstream_deduplicated_total 9$/m);
+  });
+
+  it("shares the upstream call between different queries that need it", async () => {
+    stack.demo.inject({ delayMs: 400, times: 1 });
+    const headers = { authorization: `Bearer ${KEYS.a}` };
+    // Three selections of the same page: three executions, one call.
+    const shared = await sharing(stack, () =>
+      Promise.all(
+        ["id", "status", "id status"].map(
+          (fields) =>
+            stack.query(
+              `query { parseJobs(first: 5) { edges { node { ${fields} } } } }`,
+              {},
+              headers,
+            ) as Promise<PageAnswer>,
+        ),
+      ),
+    );
+    expect(stack.demo.listCalls()).toBe(1);
+    expect(shared).toMatchObject({ executions: 0, calls: 2 });
+    const [byId, byStatus, both] = shared.result.map((answer) => answer.data?.parseJobs.edges);
+    expect(byId).toHaveLength(5);
+    expect(both?.map((edge) => edge.node)).toEqual(
+      byId?.map((edge, i) => ({ ...edge.node, ...byStatus?.[i]?.node })),
+    );
   });
 
   it("never shares between credentials, nor between different calls", async () => {
     stack.demo.inject({ delayMs: 400, times: 3 });
-    const [a, b, other] = await Promise.all([
-      concurrently(stack, 4, KEYS.a),
-      concurrently(stack, 4, KEYS.b),
-      concurrently(stack, 4, KEYS.a, 6),
-    ]);
+    const shared = await sharing(stack, () =>
+      Promise.all([
+        concurrently(stack, 4, KEYS.a),
+        concurrently(stack, 4, KEYS.b),
+        concurrently(stack, 4, KEYS.a, 6),
+      ]),
+    );
+    const [a, b, other] = shared.result;
     expect(stack.demo.listCalls()).toBe(3);
+    // Three of each four joined the first: nothing was shared across the groups.
+    expect(shared).toMatchObject({ executions: 9, calls: 0 });
     expect(new Set(stack.demo.requests.map((request) => request.authorization))).toEqual(
       new Set([`Bearer ${KEYS.a}`, `Bearer ${KEYS.b}`]),
     );
@@ -65,9 +116,9 @@ describe("identical upstream calls in flight are shared", () => {
     expect(aIds).toHaveLength(5);
     expect(bIds).toHaveLength(5);
     expect(aIds).not.toEqual(bIds);
-    for (const answer of a) expect(ids(answer)).toEqual(aIds);
-    for (const answer of b) expect(ids(answer)).toEqual(bIds);
-    for (const answer of other) expect(ids(answer)).toHaveLength(6);
+    for (const answer of a ?? []) expect(ids(answer)).toEqual(aIds);
+    for (const answer of b ?? []) expect(ids(answer)).toEqual(bIds);
+    for (const answer of other ?? []) expect(ids(answer)).toHaveLength(6);
   });
 
   it("keeps nothing once the call settles: the next query asks again", async () => {
@@ -90,16 +141,17 @@ describe("identical upstream calls in flight are shared", () => {
 });
 
 describe("with UPSTREAM_DEDUPLICATE=false", () => {
-  it("sends every call", async () => {
+  it("runs every query and sends every call", async () => {
     const stack = await startStack({
       demo: { tenants: { [KEYS.a]: generateJobs(1, 30) } },
       config: { apiKey: undefined, deduplicateUpstream: false },
     });
     try {
       stack.demo.inject({ delayMs: 400, times: 10 });
-      const answers = await concurrently(stack, 10);
+      const shared = await sharing(stack, () => concurrently(stack, 10));
       expect(stack.demo.listCalls()).toBe(10);
-      for (const answer of answers) expect(ids(answer)).toHaveLength(5);
+      expect(shared).toMatchObject({ executions: 0, calls: 0 });
+      for (const answer of shared.result) expect(ids(answer)).toHaveLength(5);
     } finally {
       await stack.close();
     }

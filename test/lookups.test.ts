@@ -185,8 +185,8 @@ describe("two callers with different credentials", () => {
       expect(seen[0]).toEqual([...alphaIds.slice(0, 10), ...none]);
       expect(seen[1]).toEqual([...none, ...betaIds.slice(0, 10)]);
       expect(seen[2]).toEqual(seen[0]);
-      // Each credential made its own call; the two identical alpha operations shared theirs
-      // while it was in flight (see deduplication.test.ts), the beta one never could.
+      // Each credential made its own call; the two identical alpha operations shared one
+      // execution while it was in flight (see deduplication.test.ts), the beta one never could.
       expect(stack.demo.requests.map((r) => r.authorization).sort()).toEqual([
         "Bearer key-alpha",
         "Bearer key-beta",

@@ -80,6 +80,23 @@ describe("response cache", () => {
     expect(stack.demo.listCalls()).toBe(3);
   });
 
+  it("gives queries that shared a RUNNING answer's execution the shorter TTL too", async () => {
+    vi.useFakeTimers({ toFake: ["Date"], now: Date.now() });
+    const running = { first: 2, filter: { status: "RUNNING" as const } };
+    // Five identical queries in flight together: one runs, four take its result, and each of
+    // the five stores the answer; all must store it for the shorter lifetime.
+    stack.demo.inject({ delayMs: 300, times: 1 });
+    const answers = await Promise.all(
+      Array.from({ length: 5 }, () => stack.query(IdsQuery, running, A)),
+    );
+    expect(stack.demo.listCalls()).toBe(1);
+    expect(new Set(answers.map((answer) => JSON.stringify(answer))).size).toBe(1);
+
+    vi.setSystemTime(Date.now() + ACTIVE_TTL_MS + 1);
+    await stack.query(IdsQuery, running, A);
+    expect(stack.demo.listCalls()).toBe(2);
+  });
+
   it("does not keep answers with errors", async () => {
     stack.demo.inject({ status: 500 });
     const failed = await stack.query(IdsQuery, { first: 4 }, A);

@@ -20,6 +20,8 @@ export interface GatewayMetrics {
   recordLoaderBatch(size: number): void;
   /** Counts one upstream call that joined an identical one in flight instead of going out. */
   recordDeduplicated(): void;
+  /** Counts one query that took the result of an identical one in flight instead of running. */
+  recordSharedOperation(): void;
   /** Counts and times one executed operation. */
   recordOperation(sample: OperationSample): void;
   /** Times one HTTP request, from arrival to response, by route and status. */
@@ -62,6 +64,11 @@ export function createMetrics(): GatewayMetrics {
   const deduplicated = new Counter({
     name: "upstream_deduplicated_total",
     help: "Upstream calls that joined an identical call in flight instead of going out",
+    registers: [registry],
+  });
+  const sharedOperations = new Counter({
+    name: "graphql_operations_shared_total",
+    help: "Queries answered with the result of an identical query in flight instead of running",
     registers: [registry],
   });
   const batches = new Histogram({
@@ -127,6 +134,9 @@ export function createMetrics(): GatewayMetrics {
     },
     recordDeduplicated() {
       deduplicated.inc();
+    },
+    recordSharedOperation() {
+      sharedOperations.inc();
     },
     recordOperation({ type, name, seconds, hadErrors }) {
       const labels = { operation_type: type, operation_name: boundedName(name) };

@@ -118,7 +118,7 @@ async function serve(
       // What Yoga's JSON processor answers to a result without errors or HTTP extensions,
       // without building a Response to read it back from: 200, the content type, the JSON.
       status = 200;
-      const text = JSON.stringify(result);
+      const text = jsonText(result);
       res.writeHead(200, {
         "content-type": `${mediaType}; charset=utf-8`,
         "content-length": Buffer.byteLength(text),
@@ -224,4 +224,19 @@ function graphqlParams(body: Buffer): GraphQLParams | null {
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Requests that shared one execution (src/shared-execution.ts) hold the same result object:
+ * its JSON text is made once. Keyed weakly, so a text lives only as long as its result.
+ */
+const texts = new WeakMap<object, string>();
+
+function jsonText(result: object): string {
+  let text = texts.get(result);
+  if (text === undefined) {
+    text = JSON.stringify(result);
+    texts.set(result, text);
+  }
+  return text;
 }
