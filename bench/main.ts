@@ -101,6 +101,7 @@ async function main(): Promise<void> {
   const unshared = await child(startGateway(demo.url, DEMO_KEY, { UPSTREAM_DEDUPLICATE: "false" }));
   const cappedGateway = await child(startGateway(capped.url, DEMO_KEY));
   const proxy = await child(startProxy(demo.url));
+  const proxyUndici = await child(startProxy(demo.url, "undici"));
   const gatewayUrl = `http://127.0.0.1:${gateway.port}/graphql`;
   const targets = pageTargets(
     {
@@ -108,6 +109,7 @@ async function main(): Promise<void> {
       proxy: `http://127.0.0.1:${proxy.port}`,
       gateway: gatewayUrl,
       unshared: `http://127.0.0.1:${unshared.port}/graphql`,
+      proxyUndici: `http://127.0.0.1:${proxyUndici.port}`,
     },
     DEMO_KEY,
   );
@@ -158,6 +160,7 @@ async function main(): Promise<void> {
   await gateway.stop();
   await unshared.stop();
   await proxy.stop();
+  await proxyUndici.stop();
 
   process.stderr.write("memory…\n");
   const mem = await memory(demo, DEMO_KEY);
@@ -185,6 +188,8 @@ async function main(): Promise<void> {
         (table.gateway?.requestsPerSecond ?? 0) / (table.direct?.requestsPerSecond ?? 1),
       unsharedToProxy:
         (table.unshared?.requestsPerSecond ?? 0) / (table.proxy?.requestsPerSecond ?? 1),
+      unsharedToUndiciProxy:
+        (table.unshared?.requestsPerSecond ?? 0) / (table.proxyUndici?.requestsPerSecond ?? 1),
     },
     latencyAtHalfSaturation: latency,
     unsharedLatencyAtHalfSaturation: unsharedLatency,

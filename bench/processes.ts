@@ -180,11 +180,11 @@ export function startWholeScript(baseUrl: string, apiKey: string): Promise<Child
 }
 
 /** The bench's bare keep-alive proxy in front of `baseUrl`, as its own process. */
-export function startProxy(baseUrl: string): Promise<Child> {
+export function startProxy(baseUrl: string, client: "node" | "undici" = "node"): Promise<Child> {
   return startChild(
     process.execPath,
     ["--import", "tsx", "bench/proxy.ts"],
-    { BENCH_UPSTREAM: baseUrl },
+    { BENCH_UPSTREAM: baseUrl, BENCH_PROXY_CLIENT: client },
     /listening (\d+)/,
   );
 }

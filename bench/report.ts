@@ -12,7 +12,13 @@ export interface BenchReport {
     { requestsPerSecond: number; p50Ms: number; p99Ms: number; rounds: number[] }
   >;
   /** `unshared`: the gateway with UPSTREAM_DEDUPLICATE=false (every request runs and makes its own call). */
-  ratios: { gatewayToProxy: number; gatewayToDirect: number; unsharedToProxy: number };
+  ratios: {
+    gatewayToProxy: number;
+    gatewayToDirect: number;
+    unsharedToProxy: number;
+    /** Against the same proxy on undici, the HTTP client the gateway uses (`proxyUndici`). */
+    unsharedToUndiciProxy: number;
+  };
   latencyAtHalfSaturation: HalfSaturation;
   unsharedLatencyAtHalfSaturation: HalfSaturation;
   calls: CallCase[];
@@ -48,11 +54,11 @@ export function formatReport(report: BenchReport): string {
     `${settings.rounds} round(s) × ${settings.seconds} s per target, ${settings.connections} connections${settings.smoke ? " (SMOKE: numbers mean nothing)" : ""}`,
     "",
     "1. Page query parseJobs(first: 20), all fields (medians over rounds)",
-    `   ${pad("target", 10)}${pad("req/s", 10)}${pad("p50 ms", 9)}${pad("p99 ms", 9)}rounds req/s`,
+    `   ${pad("target", 13)}${pad("req/s", 10)}${pad("p50 ms", 9)}${pad("p99 ms", 9)}rounds req/s`,
   );
   for (const [name, row] of Object.entries(report.throughput)) {
     lines.push(
-      `   ${pad(name, 10)}${pad(num(row.requestsPerSecond), 10)}${pad(num(row.p50Ms, 1), 9)}${pad(num(row.p99Ms, 1), 9)}${row.rounds.map((r) => num(r)).join(" ")}`,
+      `   ${pad(name, 13)}${pad(num(row.requestsPerSecond), 10)}${pad(num(row.p50Ms, 1), 9)}${pad(num(row.p99Ms, 1), 9)}${row.rounds.map((r) => num(r)).join(" ")}`,
     );
   }
   const halfLines = (label: string, half: HalfSaturation) => [
@@ -63,6 +69,7 @@ export function formatReport(report: BenchReport): string {
     `   gateway ÷ proxy  = ${num(report.ratios.gatewayToProxy * 100, 1)} %   (target ≥ 40 %)`,
     `   gateway ÷ direct = ${num(report.ratios.gatewayToDirect * 100, 1)} %`,
     `   unshared ÷ proxy = ${num(report.ratios.unsharedToProxy * 100, 1)} %   (UPSTREAM_DEDUPLICATE=false: every request runs and makes its own upstream call)`,
+    `   unshared ÷ proxyUndici = ${num(report.ratios.unsharedToUndiciProxy * 100, 1)} %   (the same proxy on undici, the gateway's own HTTP client)`,
     ...halfLines("gateway", report.latencyAtHalfSaturation),
     ...halfLines("unshared", report.unsharedLatencyAtHalfSaturation),
     "",

@@ -1,6 +1,6 @@
 /** One HTTP request the bench repeats: what the load generators send. */
 export interface Target {
-  readonly name: "direct" | "proxy" | "gateway" | "unshared";
+  readonly name: "direct" | "proxy" | "gateway" | "unshared" | "proxyUndici";
   readonly url: string;
   readonly method: "GET" | "POST";
   readonly headers: Record<string, string>;
@@ -30,7 +30,13 @@ const REST_PATH = "/api/v2/parse?page_size=20";
  * and makes its own upstream call: the gateway's cost per request when nothing can be shared.
  */
 export function pageTargets(
-  urls: { upstream: string; proxy: string; gateway: string; unshared?: string },
+  urls: {
+    upstream: string;
+    proxy: string;
+    gateway: string;
+    unshared?: string;
+    proxyUndici?: string;
+  },
   apiKey: string,
 ): Target[] {
   const rest = { authorization: `Bearer ${apiKey}`, accept: "application/json" };
@@ -46,6 +52,16 @@ export function pageTargets(
     { name: "proxy", url: `${urls.proxy}${REST_PATH}`, method: "GET", headers: rest },
     graphql("gateway", urls.gateway),
     ...(urls.unshared === undefined ? [] : [graphql("unshared", urls.unshared)]),
+    ...(urls.proxyUndici === undefined
+      ? []
+      : [
+          {
+            name: "proxyUndici" as const,
+            url: `${urls.proxyUndici}${REST_PATH}`,
+            method: "GET" as const,
+            headers: rest,
+          },
+        ]),
   ];
 }
 
