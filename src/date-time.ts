@@ -64,6 +64,10 @@ function alreadyUtc(value: string, offset: "required" | "utc-if-missing"): strin
     while (end < value.length && end < 29 && digits(value, end, end + 1) >= 0) end++;
     if (end === 20) return undefined;
   }
+  // Already canonical (`T`, a `.` fraction if any, then `Z`): the value itself, with no new
+  // string; the upstream's millisecond timestamps are all like this.
+  const canonical = separator === "T" && (end === 19 || value[19] === ".");
+  if (canonical && end === value.length - 1 && value[end] === "Z") return value;
   const zone = value.slice(end);
   if (zone === "" ? offset === "required" : !ZERO_OFFSETS.has(zone)) return undefined;
   const wholeSeconds = `${value.slice(0, 10)}T${value.slice(11, 19)}`;

@@ -118,13 +118,13 @@ async function serve(
       // What Yoga's JSON processor answers to a result without errors or HTTP extensions,
       // without building a Response to read it back from: 200, the content type, the JSON.
       status = 200;
-      const text = jsonText(result);
+      const body = jsonBody(result);
       res.writeHead(200, {
         "content-type": `${mediaType}; charset=utf-8`,
-        "content-length": Buffer.byteLength(text),
+        "content-length": body.length,
         ...extraHeaders,
       });
-      res.end(text);
+      res.end(body);
       return;
     }
     const response = await processRegularResult(result, gateway.fetchAPI, mediaType);
@@ -227,16 +227,18 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 /**
- * Requests that shared one execution (src/shared-execution.ts) hold the same result object:
- * its JSON text is made once. Keyed weakly, so a text lives only as long as its result.
+ * A result's JSON as UTF-8 bytes: encoded once, which also gives the Content-Length (a string
+ * would be scanned once for its byte length and again to be written). Requests that shared one
+ * execution (src/shared-execution.ts) hold the same result object, so they share these bytes too;
+ * keyed weakly, the bytes live only as long as their result.
  */
-const texts = new WeakMap<object, string>();
+const bodies = new WeakMap<object, Buffer>();
 
-function jsonText(result: object): string {
-  let text = texts.get(result);
-  if (text === undefined) {
-    text = JSON.stringify(result);
-    texts.set(result, text);
+function jsonBody(result: object): Buffer {
+  let body = bodies.get(result);
+  if (body === undefined) {
+    body = Buffer.from(JSON.stringify(result));
+    bodies.set(result, body);
   }
-  return text;
+  return body;
 }
