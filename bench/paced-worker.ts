@@ -21,18 +21,28 @@ process.once("message", async (message: PacedRequest) => {
   let pending = 0;
   let finished: () => void = () => {};
 
-  // An answer frees its connection for the next request; a broken connection is dropped.
-  const settle = (connection: Connection, status: number | null, sentAt: number) => {
-    if (status === 200) latencies.push((performance.now() - sentAt) * 1000);
-    else failures++;
-    if (status !== null) idle.push(connection);
-    if (--pending === 0) finished();
-  };
-  const send = () => {
-    pending++;
+  const connect = () => {
     let connection = idle.pop();
     while (connection?.closed) connection = idle.pop();
-    (connection ?? new Connection(url, settle)).send(raw);
+    return connection ?? new Connection(url, settle);
+  };
+  // An answer frees its connection for the next request; a broken connection is dropped. A
+  // request sent on a kept-alive connection that the server had just closed as idle, before any
+  // byte of its answer, is sent again on a fresh one, as HTTP clients do for idempotent requests;
+  // its latency still counts from the first send.
+  function settle(connection: Connection, answer: Answer, sentAt: number): void {
+    if (answer === "stale") {
+      connect().send(raw, sentAt);
+      return;
+    }
+    if (answer === 200) latencies.push((performance.now() - sentAt) * 1000);
+    else failures++;
+    if (answer !== "broken") idle.push(connection);
+    if (--pending === 0) finished();
+  }
+  const send = () => {
+    pending++;
+    connect().send(raw, performance.now());
   };
 
   const total = Math.round(rate * seconds);
@@ -71,26 +81,25 @@ function requestBytes(
 const HEADER_END = Buffer.from("\r\n\r\n");
 const CHUNKED_END = Buffer.from("\r\n0\r\n\r\n");
 
+/** An answer's status, or why there was none: broken, or stale (see `settle`). */
+type Answer = number | "broken" | "stale";
+
 /**
  * One keep-alive connection with at most one request in flight. It reads just enough of each
  * answer to know its status and where it ends (Content-Length, or the last chunk of a chunked
- * body); a connection that breaks counts a failure for its request and is not reused.
+ * body); a connection that breaks is not reused.
  */
 class Connection {
   private readonly socket: net.Socket;
   private buffered: Buffer = Buffer.alloc(0);
   private sentAt = 0;
   private busy = false;
+  private answers = 0;
   closed = false;
 
-  /** `onAnswer` gets the answer's status, or null when the connection broke first. */
   constructor(
     url: URL,
-    private readonly onAnswer: (
-      connection: Connection,
-      status: number | null,
-      sentAt: number,
-    ) => void,
+    private readonly onAnswer: (connection: Connection, answer: Answer, sentAt: number) => void,
   ) {
     this.socket = net.connect(Number(url.port), url.hostname);
     this.socket.setNoDelay(true);
@@ -101,14 +110,15 @@ class Connection {
       this.closed = true;
       if (this.busy) {
         this.busy = false;
-        this.onAnswer(this, null, this.sentAt);
+        const stale = this.answers > 0 && this.buffered.length === 0;
+        this.onAnswer(this, stale ? "stale" : "broken", this.sentAt);
       }
     });
   }
 
-  send(raw: Buffer): void {
+  send(raw: Buffer, sentAt: number): void {
     this.busy = true;
-    this.sentAt = performance.now();
+    this.sentAt = sentAt;
     this.socket.write(raw);
   }
 
@@ -131,6 +141,7 @@ class Connection {
     }
     this.buffered = this.buffered.subarray(end);
     this.busy = false;
+    this.answers++;
     this.onAnswer(this, status, this.sentAt);
   }
 }
