@@ -22,7 +22,10 @@ export interface Config {
   maxPageSize: number;
   /** Most ids sent to the upstream in one `job_ids` lookup. */
   lookupBatchSize: number;
-  /** Requests that need the same upstream call (same URL and credential) while it is in flight share it. */
+  /**
+   * Identical work in flight is shared (same credential only): a query identical to one still
+   * running takes its result, and an upstream call another request is waiting for is not sent twice.
+   */
   deduplicateUpstream: boolean;
   /** Plain GraphQL POSTs skip Yoga's Fetch adapter (src/server/direct-post.ts). */
   directPost: boolean;
