@@ -16,33 +16,45 @@ process.once("message", async (message: PacedRequest) => {
   const url = new URL(target.url);
   const raw = requestBytes(target.method, url, target.headers, target.body);
   const idle: Connection[] = [];
+  // Requests due while every connection is busy, by the time they were due.
+  const queued: number[] = [];
   const latencies: number[] = [];
   let failures = 0;
   let pending = 0;
+  let open = 0;
   let finished: () => void = () => {};
 
-  const connect = () => {
+  // A request goes out on an idle connection, on a new one while fewer than MAX_CONNECTIONS are
+  // open, or else waits for the next free one. Its latency counts from when it was due either
+  // way, so a server that falls behind pays for the wait (no coordinated omission).
+  const dispatch = (dueAt: number) => {
     let connection = idle.pop();
     while (connection?.closed) connection = idle.pop();
-    return connection ?? new Connection(url, settle);
+    if (connection === undefined && open < MAX_CONNECTIONS) {
+      open++;
+      connection = new Connection(url, settle, () => open--);
+    }
+    if (connection === undefined) queued.push(dueAt);
+    else connection.send(raw, dueAt);
   };
   // An answer frees its connection for the next request; a broken connection is dropped. A
   // request sent on a kept-alive connection that the server had just closed as idle, before any
-  // byte of its answer, is sent again on a fresh one, as HTTP clients do for idempotent requests;
-  // its latency still counts from the first send.
-  function settle(connection: Connection, answer: Answer, sentAt: number): void {
+  // byte of its answer, is sent again, as HTTP clients do for idempotent requests.
+  function settle(connection: Connection, answer: Answer, dueAt: number): void {
     if (answer === "stale") {
-      connect().send(raw, sentAt);
+      dispatch(dueAt);
       return;
     }
-    if (answer === 200) latencies.push((performance.now() - sentAt) * 1000);
+    if (answer === 200) latencies.push((performance.now() - dueAt) * 1000);
     else failures++;
     if (answer !== "broken") idle.push(connection);
     if (--pending === 0) finished();
+    const next = queued.shift();
+    if (next !== undefined) dispatch(next);
   }
   const send = () => {
     pending++;
-    connect().send(raw, performance.now());
+    dispatch(performance.now());
   };
 
   const total = Math.round(rate * seconds);
@@ -78,6 +90,8 @@ function requestBytes(
   return Buffer.from(`${lines.join("\r\n")}\r\n\r\n${body ?? ""}`);
 }
 
+/** As many connections as the other clients of the bench hold (autocannon's 20 aside). */
+const MAX_CONNECTIONS = 64;
 const HEADER_END = Buffer.from("\r\n\r\n");
 const CHUNKED_END = Buffer.from("\r\n0\r\n\r\n");
 
@@ -100,6 +114,7 @@ class Connection {
   constructor(
     url: URL,
     private readonly onAnswer: (connection: Connection, answer: Answer, sentAt: number) => void,
+    onClose: () => void,
   ) {
     this.socket = net.connect(Number(url.port), url.hostname);
     this.socket.setNoDelay(true);
@@ -108,6 +123,7 @@ class Connection {
     this.socket.on("error", () => {});
     this.socket.on("close", () => {
       this.closed = true;
+      onClose();
       if (this.busy) {
         this.busy = false;
         const stale = this.answers > 0 && this.buffered.length === 0;
