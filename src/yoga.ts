@@ -118,6 +118,7 @@ export function createGateway(
       costLimitPlugin(config),
       ...(config.responseCacheTtlMs > 0 ? [responseCachePlugin(config)] : []),
       compiledExecution(),
+      // Last: it wraps whichever executor the plugins before it chose.
       ...(config.deduplicateUpstream
         ? [sharedExecutionPlugin(() => metrics.recordSharedOperation())]
         : []),
