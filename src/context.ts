@@ -24,6 +24,11 @@ export interface GatewayContext {
   readonly seen: { activeJob: boolean };
 }
 
+/** The request's own GraphQL parameters, as Yoga adds them to the context it hands plugins. */
+export interface ParamsContext {
+  params?: { query?: string; variables?: unknown; operationName?: string | null };
+}
+
 /** The credential scope of a request that has no usable credential. */
 export const NO_CREDENTIAL = "no-credential";
 

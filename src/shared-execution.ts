@@ -1,11 +1,6 @@
 import { type ExecutionResult, getOperationAST } from "graphql";
 import type { Plugin } from "graphql-yoga";
-import { type GatewayContext, NO_CREDENTIAL } from "./context.js";
-
-/** The request's own parameters, as Yoga puts them on the context. */
-interface ParamsContext {
-  params?: { query?: string; variables?: unknown; operationName?: string | null };
-}
+import { type GatewayContext, NO_CREDENTIAL, type ParamsContext } from "./context.js";
 
 /** An execution in flight, and the context whose resolvers are doing its work. */
 interface Leader {

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import type { ExecutionResult } from "graphql";
 import type { Plugin } from "graphql-yoga";
 import type { Config } from "../config.js";
-import type { GatewayContext } from "../context.js";
+import type { GatewayContext, ParamsContext } from "../context.js";
 
 /**
  * Where cached answers live. The in-memory store below serves one process; several replicas can
@@ -38,11 +38,6 @@ export class MemoryResponseStore implements ResponseCacheStore {
     }
     this.entries.set(key, { result, expiresAt: Date.now() + ttlMs });
   }
-}
-
-/** The request's own parameters, as Yoga puts them on the context. */
-interface ParamsContext {
-  params?: { query?: string; variables?: unknown; operationName?: string | null };
 }
 
 /**
