@@ -104,7 +104,13 @@ describe("compiled execution answers exactly as graphql-js does", () => {
     return JSON.parse(
       JSON.stringify({
         data: result.data,
-        errors: result.errors?.map((error: GraphQLError) => error.toJSON()),
+        // Bad variables stop graphql-js before it runs anything (no `data`); the gateway answers
+        // those same errors with code BAD_USER_INPUT (src/execution.ts).
+        errors: result.errors?.map((error: GraphQLError) => {
+          const json = error.toJSON();
+          if (result.data !== undefined) return json;
+          return { ...json, extensions: { ...json.extensions, code: "BAD_USER_INPUT" } };
+        }),
       }),
     ) as Answer;
   };
