@@ -45,7 +45,8 @@ export const builder = new SchemaBuilder<{
       shareable: true,
       description:
         "The objects with these ids, in the same order; null where there is none. All ids, with every other lookup in the operation, cost one upstream call per batch.",
-      complexity: (args) => listLookupCost(args.ids),
+      // Its ids plus one upstream call per batch: ids alone would let 1,400 ids in 14 calls pass.
+      complexity: (args, context) => listLookupCost(args.ids, context.config.lookupBatchSize),
       // One promise for the list, with an Error in the place of each entry whose batch failed:
       // both graphql-js and graphql-jit turn such an entry alone into a null with its error
       // (graphql-jit nulls every entry of a list of promises when one of them rejects).

@@ -1,4 +1,7 @@
+import type { FieldComplexityFunction } from "@pothos/plugin-complexity";
+import type { GraphQLSchema } from "graphql";
 import type { GatewayContext } from "../context.js";
+import { listLookupCost } from "../limits/cost.js";
 import { GatewayError } from "../upstream/errors.js";
 import type { ParseJobRecord } from "../upstream/job-record.js";
 import { builder } from "./builder.js";
@@ -43,4 +46,27 @@ async function settle(
  */
 function asEntry(result: Promise<ParseJobRecord | null | Error>): Promise<ParseJobRecord | null> {
   return result as Promise<ParseJobRecord | null>;
+}
+
+/** `_entities` priced like `nodes`: its representations, plus one upstream call per batch. */
+const entitiesComplexity: FieldComplexityFunction<GatewayContext, Record<string, unknown>> = (
+  args,
+  context,
+) => listLookupCost(args.representations, context.config.lookupBatchSize);
+
+/**
+ * Gives the subgraph schema's `_entities` its price, and answers the same schema. The federation
+ * plugin adds `_entities` after Pothos ran its field hooks, so neither a `complexity` option nor
+ * the builder's `fieldComplexity` ever reaches it: unpriced, the complexity rule charged it 1
+ * whatever the number of representations, and 2,200 of them (22 upstream calls) passed.
+ */
+export function priceEntities(schema: GraphQLSchema): GraphQLSchema {
+  const field = schema.getQueryType()?.getFields()._entities;
+  if (field === undefined) {
+    throw new Error("The subgraph schema has no Query._entities to price: is ParseJob an entity?");
+  }
+  // A new extensions object on this schema's own field: the plugin builds `_entities` from a config
+  // shared by every schema (@apollo/subgraph's `entitiesField`), which must stay untouched.
+  field.extensions = { ...field.extensions, complexity: entitiesComplexity };
+  return schema;
 }

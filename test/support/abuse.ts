@@ -37,3 +37,26 @@ export function dashboard(lookups: readonly string[], nodeIds: readonly string[]
   }
   fragment Row on ParseJob { id name status tier createdAt updatedAt projectId errorMessage }`;
 }
+
+/** `count` aliased `parseJobs(first: $f)`, in an operation `name` declaring `variables`. */
+export function variablePages(name: string, variables: string, count: number): string {
+  const page = "parseJobs(first: $f) { edges { node { id } } }";
+  return `query ${name}(${variables}) { ${Array.from({ length: count }, (_, i) => `p${i}: ${page}`).join(" ")} }`;
+}
+
+/** `count` distinct job ids of the demo's shape (`pjb-…`), none of which the demo knows. */
+export function unknownIds(count: number, prefix = "pjb-missing"): string[] {
+  return Array.from({ length: count }, (_, i) => `${prefix}-${i}`);
+}
+
+/** Federation representations of ParseJob, as a router sends them to `_entities`. */
+export function representationsOf(
+  ids: readonly string[],
+): Array<{ __typename: string; id: string }> {
+  return ids.map((id) => ({ __typename: "ParseJob", id }));
+}
+
+/** The same representations written inline, as GraphQL literals. */
+export function inlineRepresentations(ids: readonly string[]): string {
+  return `[${ids.map((id) => `{ __typename: "ParseJob", id: ${JSON.stringify(id)} }`).join(", ")}]`;
+}
