@@ -3,9 +3,13 @@ import { badUserInput } from "./upstream/errors.js";
 
 /**
  * Where a listing resumes: skip `skip` items of the upstream page that `token` starts (null: the
- * first page). `END` is past the last job, so resuming there needs no upstream call.
+ * first page). `END` is past the last job, so resuming there needs no upstream call. `id`, set for
+ * a position inside a page, is the job just before it: the offset alone shifts when jobs are
+ * created at the head of the listing, and the id lets `readWindow` find the spot again.
  */
-export type Position = { readonly token: string | null; readonly skip: number } | typeof END;
+export type Position =
+  | { readonly token: string | null; readonly skip: number; readonly id?: string }
+  | typeof END;
 export const END = "end" as const;
 
 /** The start of a listing. */
@@ -15,12 +19,16 @@ export const START: Position = { token: null, skip: 0 };
 const MAX_CURSOR_LENGTH = 4096;
 /** Version 1 (checksum: sha256 of the whole body) is still read: cursors outlive deploys. */
 const V1 = 1;
+/** Version 2: a page token and an offset; still issued for positions without a job id. */
 const V2 = 2;
+/** Version 3: version 2 plus the id of the job just before the position. */
+const V3 = 3;
 
 /**
  * Encodes a position as an opaque cursor bound to the filter it was issued under.
  *
- * The cursor is base64url JSON `[version, filterHash, token, skip, checksum]`. The checksum is not
+ * The cursor is base64url JSON `[2, filterHash, token, skip, checksum]`, or, for a position with
+ * a job id, `[3, filterHash, token, skip, id, checksum]`. The checksum is not
  * a keyed MAC: cursors must stay valid across restarts and replicas, and a forged one could only
  * send the caller's own credential to a page token of their choosing, which the upstream checks.
  * What it catches is corruption and hand-editing, with a clear error.
@@ -32,7 +40,8 @@ export function encodeCursor(position: Position, filterKey: string): string {
 /**
  * Returns an encoder for the cursors of one page: every edge of an upstream page shares its
  * filter and token, so the part of the cursor they make up (and its hash) is built once, and each
- * edge adds only its skip and a checksum mixed from the page's hash by integer arithmetic.
+ * edge adds only its skip, its job id and a checksum mixed from the page's hash by integer
+ * arithmetic.
  *
  * The shared part is JSON padded with spaces to a whole number of base64 groups (3 bytes), so
  * its base64url text can be reused and the edge's own bytes appended: the result is the base64url
@@ -40,16 +49,36 @@ export function encodeCursor(position: Position, filterKey: string): string {
  */
 export function cursorEncoder(filterKey: string): (position: Position) => string {
   let lastToken: string | null | undefined;
+  let lastVersion = 0;
   let prefix: { ascii: Buffer; seed: number } = { ascii: Buffer.alloc(0), seed: 0 };
   return (position) => {
     const token = position === END ? null : position.token;
     const skip = position === END ? -1 : position.skip;
-    if (token !== lastToken) {
-      prefix = pagePrefix(filterHash(filterKey), token);
+    const id = position === END ? undefined : position.id;
+    const version = id === undefined ? V2 : V3;
+    if (token !== lastToken || version !== lastVersion) {
+      prefix = pagePrefix(version, filterHash(filterKey), token);
       lastToken = token;
+      lastVersion = version;
     }
-    return withBase64urlTail(prefix.ascii, `${skip},"${skipChecksum(prefix.seed, skip)}"]`);
+    const sum = positionChecksum(prefix.seed, skip, id);
+    // The id is per edge, so it goes in the tail, escaped down to ASCII (the tail is written one
+    // byte per character); JSON.parse reads the escapes back to the same string.
+    const tail = id === undefined ? `${skip},"${sum}"]` : `${skip},${asciiJson(id)},"${sum}"]`;
+    return withBase64urlTail(prefix.ascii, tail);
   };
+}
+
+/** Printable ASCII but `"` and `\`: what JSON writes as it is, the usual id (`pjb-…`, a UUID). */
+const PLAIN_JSON = /^[ !#-[\]-~]*$/;
+
+/** JSON for `text` with every character outside printable ASCII written as a `\u` escape. */
+function asciiJson(text: string): string {
+  if (PLAIN_JSON.test(text)) return `"${text}"`;
+  return JSON.stringify(text).replace(
+    /[\u007f-\uffff]/g,
+    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
 }
 
 const BASE64URL = Buffer.from("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_");
@@ -85,33 +114,49 @@ function withBase64urlTail(prefix: Buffer, tail: string): string {
   return out.toString("latin1", 0, at);
 }
 
-function pagePrefix(hash: string, token: string | null): { ascii: Buffer; seed: number } {
-  const json = `[${V2},${JSON.stringify(hash)},${JSON.stringify(token)},`;
+function pagePrefix(
+  version: number,
+  hash: string,
+  token: string | null,
+): { ascii: Buffer; seed: number } {
+  const json = `[${version},${JSON.stringify(hash)},${JSON.stringify(token)},`;
   const padding = (3 - (Buffer.byteLength(json) % 3)) % 3;
   return {
     ascii: Buffer.from(Buffer.from(json + " ".repeat(padding)).toString("base64url"), "latin1"),
-    seed: pageSeed(hash, token),
+    seed: pageSeed(version, hash, token),
   };
 }
 
 /** 32 bits of sha256 over what the page's cursors share. */
-function pageSeed(hash: string, token: string | null): number {
+function pageSeed(version: number, hash: string, token: string | null): number {
   return Number.parseInt(
-    sha256(`parse-jobs-cursor|${V2}|${hash}|${JSON.stringify(token)}`, "hex").slice(0, 8),
+    sha256(`parse-jobs-cursor|${version}|${hash}|${JSON.stringify(token)}`, "hex").slice(0, 8),
     16,
   );
 }
 
-/** murmur3's 32-bit finaliser over the page seed and the skip: any edit of either shows. */
-function skipChecksum(seed: number, skip: number): string {
+/**
+ * murmur3's 32-bit finaliser over the page seed, the skip and (version 3) the id's UTF-16 units
+ * folded in FNV-1a style: any edit of any of them shows. Without an id it is version 2's checksum.
+ */
+function positionChecksum(seed: number, skip: number, id?: string): string {
   let h = (seed ^ Math.imul(skip + 2, 0x9e3779b1)) >>> 0;
+  if (id !== undefined) {
+    h = Math.imul(h ^ id.length, 0x01000193);
+    for (let index = 0; index < id.length; index++) {
+      h = Math.imul(h ^ id.charCodeAt(index), 0x01000193);
+    }
+  }
   h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
   h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
   return ((h ^ (h >>> 16)) >>> 0).toString(36);
 }
 
-/** Decodes a cursor from `after`, refusing garbage, edits and cursors from another filter. */
-export function decodeCursor(cursor: string, filterKey: string): Position {
+/**
+ * Decodes a cursor from `after`, refusing garbage, edits, cursors from another filter and (when
+ * `maxPageSize` is given) offsets deeper than any page the gateway asks for.
+ */
+export function decodeCursor(cursor: string, filterKey: string, maxPageSize?: number): Position {
   const invalid = () =>
     badUserInput(
       `after: ${JSON.stringify(cursor.length > 60 ? `${cursor.slice(0, 60)}…` : cursor)} is not a cursor this gateway issued; use a cursor from an edge or from pageInfo.endCursor`,
@@ -129,19 +174,30 @@ export function decodeCursor(cursor: string, filterKey: string): Position {
   } catch {
     throw invalid();
   }
-  if (!Array.isArray(fields) || fields.length !== 5) throw invalid();
-  const [version, hash, token, skip, sum] = fields as unknown[];
+  if (!Array.isArray(fields)) throw invalid();
+  const version: unknown = fields[0];
+  // Version 3 has the id between the skip and the checksum; 1 and 2 have none.
+  if (fields.length !== (version === V3 ? 6 : 5)) throw invalid();
+  const [, hash, token, skip] = fields as unknown[];
+  const id: unknown = version === V3 ? fields[4] : undefined;
+  const sum: unknown = fields[fields.length - 1];
   if (
-    (version !== V1 && version !== V2) ||
+    (version !== V1 && version !== V2 && version !== V3) ||
     typeof hash !== "string" ||
     (token !== null && typeof token !== "string") ||
     typeof skip !== "number" ||
     !Number.isSafeInteger(skip) ||
     skip < -1 ||
+    // An id names the job just before a position inside a page, so it needs a skip of 1 or more.
+    (version === V3 && (typeof id !== "string" || skip < 1)) ||
     sum !==
       (version === V1
         ? v1Checksum(JSON.stringify([version, hash, token, skip]))
-        : skipChecksum(pageSeed(hash, token), skip))
+        : positionChecksum(
+            pageSeed(version, hash, token),
+            skip,
+            typeof id === "string" ? id : undefined,
+          ))
   ) {
     throw invalid();
   }
@@ -154,7 +210,14 @@ export function decodeCursor(cursor: string, filterKey: string): Position {
     if (token !== null) throw invalid();
     return END;
   }
-  return { token, skip };
+  // The gateway never asks for pages above MAX_PAGE_SIZE, so it never issues a deeper offset: such
+  // a cursor was hand-made (or MAX_PAGE_SIZE was lowered since), and would cost a needless call.
+  if (maxPageSize !== undefined && skip > maxPageSize) {
+    throw badUserInput(
+      `after: this cursor points ${skip} items into an upstream page, deeper than any page of at most ${maxPageSize} items (MAX_PAGE_SIZE) this gateway asks for; start again without \`after\``,
+    );
+  }
+  return typeof id === "string" ? { token, skip, id } : { token, skip };
 }
 
 /**

@@ -21,6 +21,31 @@ export function toUtcTimestamp(value: string, offset: "required" | "utc-if-missi
   return alreadyUtc(value, offset) ?? convertToUtc(value, offset);
 }
 
+/** The most fraction digits LlamaCloud keeps (microseconds). */
+const MAX_FRACTION_DIGITS = 6;
+
+/**
+ * One spelling per instant, for input: UTC with `Z` and the fraction without trailing zeros (none
+ * at all when it is zero), so that `…00Z`, `…00.000Z` and `…01:00+01:00` make one filter (and
+ * one cursor binding). A fraction finer than microseconds is refused: LlamaCloud keeps six digits,
+ * so the extra ones could not select anything different, and quietly dropping them would make a
+ * bound mean something other than what was written.
+ */
+export function canonicalInstant(value: string): string {
+  const utc = toUtcTimestamp(value, "required");
+  const dot = utc.indexOf(".");
+  if (dot === -1) return utc;
+  let end = utc.length - 1;
+  while (utc.charCodeAt(end - 1) === 48) end--;
+  const digits = end - dot - 1;
+  if (digits > MAX_FRACTION_DIGITS) {
+    throw new TimestampError(
+      `${JSON.stringify(value)} has ${digits} significant fraction digits; LlamaCloud keeps at most ${MAX_FRACTION_DIGITS} (microseconds): round it to microseconds`,
+    );
+  }
+  return digits === 0 ? `${utc.slice(0, dot)}Z` : `${utc.slice(0, end)}Z`;
+}
+
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 const ZERO_OFFSETS = new Set(["Z", "z", "+00:00", "-00:00", "+0000", "-0000"]);
 

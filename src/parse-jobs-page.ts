@@ -103,7 +103,7 @@ export class ParseJobsPage {
       throw badUserInput(`first must be from 0 to ${max} (got ${first})`);
     }
     const filter = filterToRestParams(args.filter);
-    const start = args.after == null ? START : decodeCursor(args.after, filter.key);
+    const start = args.after == null ? START : decodeCursor(args.after, filter.key, max);
     return new ParseJobsPage(context, filter, start, first, args.after != null);
   }
 

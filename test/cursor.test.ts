@@ -83,3 +83,70 @@ describe("per-page cursor encoder", () => {
     expect(() => decodeCursor(edited, "")).toThrow("not a cursor this gateway issued");
   });
 });
+
+describe("version 3 cursors: a position inside a page, with the id of the job before it", () => {
+  const ids = ["pjb-1", "", 'quote"back\\slash', "ünïcödé", "emoji 😀", "ctl\n\t\u0000", "\ud800"];
+
+  it("round-trip ids with any characters, and match a fresh encoder across version switches", () => {
+    const encode = cursorEncoder("status=FAILED");
+    for (const token of [null, "t", "tö", "tok/+=", "x".repeat(500)]) {
+      for (const id of ids) {
+        for (const skip of [1, 2, 99, 100]) {
+          const position = { token, skip, id };
+          const cursor = encode(position);
+          expect(cursor).toMatch(/^[A-Za-z0-9_-]+$/);
+          expect(cursor).toBe(encodeCursor(position, "status=FAILED"));
+          expect(decodeCursor(cursor, "status=FAILED", 100)).toEqual(position);
+          const fields = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as unknown[];
+          expect(fields.slice(0, 5)).toEqual([3, expect.any(String), token, skip, id]);
+          // A boundary on the same token, between edges with ids, is still a version 2 cursor.
+          const boundary = encode({ token, skip: 0 });
+          expect(boundary).toBe(encodeCursor({ token, skip: 0 }, "status=FAILED"));
+          expect(JSON.parse(Buffer.from(boundary, "base64url").toString())[0]).toBe(2);
+        }
+      }
+    }
+  });
+
+  // Checked against an independent implementation of the format (in Python), as version 2 was.
+  it("is pinned: a version 3 cursor in clients' hands stays readable", () => {
+    const cursor = "WzMsImdsVERLYWtvVVBiVk9kMDMiLCJ0b2stMSIsNSwicGpiLTQyIiwiMWQzMWo2byJd";
+    expect(decodeCursor(cursor, "k")).toEqual({ token: "tok-1", skip: 5, id: "pjb-42" });
+    expect(encodeCursor({ token: "tok-1", skip: 5, id: "pjb-42" }, "k")).toBe(cursor);
+  });
+
+  it("refuses an edited id, a missing id, or an id on a page boundary", () => {
+    const cursor = encodeCursor({ token: "t", skip: 3, id: "pjb-a" }, "");
+    const fields = JSON.parse(Buffer.from(cursor, "base64url").toString()) as unknown[];
+    const edit = (change: (copy: unknown[]) => unknown[]) =>
+      Buffer.from(JSON.stringify(change([...fields]))).toString("base64url");
+    for (const edited of [
+      edit((copy) => copy.with(4, "pjb-b")),
+      edit((copy) => copy.with(4, null)),
+      edit((copy) => copy.with(3, 0)),
+      edit((copy) => copy.toSpliced(4, 1)),
+      edit((copy) => copy.with(0, 2).toSpliced(4, 1)),
+    ]) {
+      expect(() => decodeCursor(edited, "")).toThrow("not a cursor this gateway issued");
+    }
+  });
+});
+
+describe("cursor offsets deeper than any page", () => {
+  it("are refused when the skip exceeds the max page size, with the numbers", () => {
+    for (const position of [
+      { token: null, skip: 101 },
+      { token: "t", skip: 5000, id: "pjb-1" },
+    ]) {
+      const cursor = encodeCursor(position, "");
+      expect(() => decodeCursor(cursor, "", 100)).toThrow(
+        `points ${position.skip} items into an upstream page, deeper than any page of at most 100 items (MAX_PAGE_SIZE)`,
+      );
+      expect(decodeCursor(cursor, "")).toEqual(position);
+    }
+    expect(decodeCursor(encodeCursor({ token: null, skip: 100 }, ""), "", 100)).toEqual({
+      token: null,
+      skip: 100,
+    });
+  });
+});

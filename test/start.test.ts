@@ -48,9 +48,10 @@ describe("npm start", () => {
       }),
     });
     const body = (await answer.json()) as {
-      data: { parseJobs: { totalCount: number; edges: unknown[] } };
+      data: { parseJobs: { totalCount: number | null; edges: unknown[] } };
     };
-    expect(body.data.parseJobs.totalCount).toBe(320);
+    // The embedded demo, like LlamaCloud unless asked, sends no total_size.
+    expect(body.data.parseJobs.totalCount).toBeNull();
     expect(body.data.parseJobs.edges).toHaveLength(2);
 
     const page = await fetch(url, { headers: { accept: "text/html" } });

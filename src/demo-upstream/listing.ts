@@ -4,7 +4,7 @@ import type { DemoJob } from "./data.js";
 
 /**
  * The listing logic of the demo upstream, without HTTP: filters as LlamaCloud's query params
- * define them, newest first, offset page tokens bound to the query they were issued for, and
+ * define them, newest first, keyset page tokens bound to the query they were issued for, and
  * FastAPI-shaped validation errors.
  */
 
@@ -18,10 +18,21 @@ export interface ListingSettings {
 
 const STATUSES = new Set(["PENDING", "RUNNING", "COMPLETED", "FAILED", "CANCELLED"]);
 
+/** A job with its sort key, worked out once: the listing is kept sorted by it. */
+export interface ListedJob {
+  readonly job: DemoJob;
+  /** `timestampSortKey` of `created_at`; "" (sorts last) when it has none or an unreadable one. */
+  readonly key: string;
+  readonly id: string;
+}
+
+/** Where a page starts: after the job with this sort key and id (null: the first page). */
+type Keyset = { key: string; id: string } | null;
+
 interface Query {
   filterKey: string;
   pageSize: number;
-  offset: number;
+  after: Keyset;
 }
 
 class DemoError extends Error {
@@ -48,17 +59,58 @@ function createdKey(job: DemoJob): string {
   }
 }
 
-/** Newest first; jobs without a readable creation time last; ties broken by id, descending. */
-export function sortNewestFirst(jobs: DemoJob[]): DemoJob[] {
-  const keyed = jobs.map((job) => ({ job, key: createdKey(job), id: String(job.json.id) }));
-  keyed.sort((a, b) => {
-    if (a.key !== b.key) return a.key < b.key ? 1 : -1;
-    return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
-  });
-  return keyed.map(({ job }) => job);
+/** Whether `a` comes before `b` newest first: later creation first, ties by id, descending. */
+function comesBefore(a: { key: string; id: string }, b: { key: string; id: string }): boolean {
+  return a.key !== b.key ? a.key > b.key : a.id > b.id;
 }
 
-function matcher(params: URLSearchParams): { key: string; matches: (job: DemoJob) => boolean } {
+/** Newest first; jobs without a readable creation time last; ties broken by id, descending. */
+export function sortNewestFirst(jobs: DemoJob[]): ListedJob[] {
+  const entries = jobs.map(toListed);
+  entries.sort((a, b) => (comesBefore(a, b) ? -1 : comesBefore(b, a) ? 1 : 0));
+  return entries;
+}
+
+function toListed(job: DemoJob): ListedJob {
+  return { job, key: createdKey(job), id: String(job.json.id) };
+}
+
+/**
+ * Adds jobs to a sorted listing, each where its creation time puts it: at the head for a job
+ * created now, as on the real service.
+ */
+export function insertNewestFirst(listing: ListedJob[], jobs: readonly DemoJob[]): void {
+  for (const job of jobs) {
+    const entry = toListed(job);
+    listing.splice(firstAfter(listing, entry, true), 0, entry);
+  }
+}
+
+/**
+ * The index of the first job after `at` in a sorted listing (binary search); with `orEqual`, a job
+ * equal to `at` counts as after it.
+ */
+function firstAfter(
+  listing: readonly ListedJob[],
+  at: { key: string; id: string },
+  orEqual = false,
+): number {
+  let low = 0;
+  let high = listing.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    const entry = listing[middle] as ListedJob;
+    if (comesBefore(entry, at) || (!orEqual && entry.key === at.key && entry.id === at.id))
+      low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+function matcher(params: URLSearchParams): {
+  key: string;
+  matches: (entry: ListedJob) => boolean;
+} {
   const status = params.get("status");
   if (status !== null && !STATUSES.has(status)) {
     throw validationError(
@@ -85,13 +137,12 @@ function matcher(params: URLSearchParams): { key: string; matches: (job: DemoJob
   const project = params.get("project_id");
   const organization = params.get("organization_id");
   const key = JSON.stringify([status, after, before, [...idSet].sort(), project, organization]);
-  const matches = (job: DemoJob) => {
+  const matches = ({ job, key: at }: ListedJob) => {
     if (status !== null && job.json.status !== status) return false;
     if (project !== null && job.json.project_id !== project) return false;
     if (organization !== null && job.organizationId !== organization) return false;
     if (ids.length > 0 && !idSet.has(String(job.json.id))) return false;
     if (after !== null || before !== null) {
-      const at = createdKey(job);
       if (at === "") return false;
       if (after !== null && at < after) return false;
       if (before !== null && at > before) return false;
@@ -111,7 +162,7 @@ function readQuery(params: URLSearchParams, filterKey: string, options: ListingS
     if (pageSize < 1)
       throw validationError("page_size", "Input should be greater than or equal to 1", rawSize);
   }
-  let offset = 0;
+  let after: Keyset = null;
   const token = params.get("page_token");
   if (token !== null && token !== "") {
     let decoded: unknown;
@@ -122,14 +173,26 @@ function readQuery(params: URLSearchParams, filterKey: string, options: ListingS
     }
     if (
       !Array.isArray(decoded) ||
-      typeof decoded[1] !== "number" ||
+      decoded.length !== 3 ||
+      typeof decoded[1] !== "string" ||
+      typeof decoded[2] !== "string" ||
       decoded[0] !== tokenQueryHash(filterKey)
     ) {
       throw new DemoError(400, "Invalid page_token: it does not belong to this query");
     }
-    offset = decoded[1];
+    after = { key: decoded[1], id: decoded[2] };
   }
-  return { filterKey, pageSize: Math.min(pageSize, options.maxPageSize), offset };
+  return { filterKey, pageSize: Math.min(pageSize, options.maxPageSize), after };
+}
+
+/**
+ * A keyset token, like the real service's (one sample decodes to a keyset cursor): the sort key
+ * and id of the page's last job, so jobs created later, which go to the head, shift no page.
+ */
+function keysetToken(filterKey: string, last: ListedJob): string {
+  return Buffer.from(JSON.stringify([tokenQueryHash(filterKey), last.key, last.id])).toString(
+    "base64url",
+  );
 }
 
 function tokenQueryHash(filterKey: string): string {
@@ -138,7 +201,7 @@ function tokenQueryHash(filterKey: string): string {
 
 /** Answers one list request over `listing` (undefined: the key was not accepted). */
 export function listPage(
-  listing: DemoJob[] | undefined,
+  listing: readonly ListedJob[] | undefined,
   params: URLSearchParams,
   settings: ListingSettings,
 ): { status: number; body: unknown } {
@@ -147,13 +210,13 @@ export function listPage(
     const { key, matches } = matcher(params);
     const query = readQuery(params, key, settings);
     const all = listing.filter(matches);
-    const items = all.slice(query.offset, query.offset + query.pageSize).map((job) => job.json);
-    const end = query.offset + items.length;
-    const body: Record<string, unknown> = { items };
-    if (end < all.length)
-      body.next_page_token = Buffer.from(JSON.stringify([tokenQueryHash(key), end])).toString(
-        "base64url",
-      );
+    // The page starts after the token's job, whether or not that job still exists.
+    const start = query.after === null ? 0 : firstAfter(all, query.after);
+    const page = all.slice(start, start + query.pageSize);
+    const body: Record<string, unknown> = { items: page.map((entry) => entry.job.json) };
+    const last = page[page.length - 1];
+    if (last !== undefined && start + page.length < all.length)
+      body.next_page_token = keysetToken(key, last);
     else if (settings.lastPageToken === "null") body.next_page_token = null;
     else if (settings.lastPageToken === "empty") body.next_page_token = "";
     if (settings.totalSize) body.total_size = all.length;

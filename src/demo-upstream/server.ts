@@ -1,14 +1,21 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { type DemoJob, generateJobs } from "./data.js";
-import { type ListingSettings, listPage, sortNewestFirst } from "./listing.js";
+import {
+  insertNewestFirst,
+  type ListedJob,
+  type ListingSettings,
+  listPage,
+  sortNewestFirst,
+} from "./listing.js";
 
 export type { DemoJob } from "./data.js";
 
 /**
  * A stand-in of LlamaCloud's `GET /api/v2/parse`, faithful to what is known of it: bearer keys,
- * repeated `job_ids`, inclusive date bounds, newest first, opaque page tokens bound to their query,
- * a silent page-size cap, FastAPI-shaped errors. It logs every request it receives so that tests
+ * repeated `job_ids`, inclusive date bounds, newest first, opaque keyset page tokens bound to their
+ * query, a silent page-size cap, no `total_size` unless asked for, FastAPI-shaped errors. Jobs can
+ * be added and deleted while it runs, as on the real service. It logs every request it receives so that tests
  * can count calls exactly, and it fails on demand.
  */
 
@@ -42,7 +49,10 @@ export interface DemoUpstreamOptions {
   maxPageSize?: number;
   /** Page size when none is asked (default 20). */
   defaultPageSize?: number;
-  /** Whether answers carry `total_size` (default true). */
+  /**
+   * Whether answers carry `total_size` (default false: LlamaCloud fills it only "when specifically
+   * requested", with no documented parameter to request it).
+   */
   totalSize?: boolean;
   /** How the last page says it is last (default: the token is absent). */
   lastPageToken?: "absent" | "null" | "empty";
@@ -57,6 +67,13 @@ export interface DemoUpstream {
   /** Requests to the list endpoint so far. */
   listCalls(): number;
   inject(fault: DemoFault): void;
+  /**
+   * Adds jobs to a key's listing (default: the demo key), each in its sorted place: the head, for
+   * jobs created after the others.
+   */
+  addJobs(jobs: DemoJob[], key?: string): void;
+  /** Deletes jobs by id from a key's listing (default: the demo key). */
+  removeJobs(ids: readonly string[], key?: string): void;
   /** Forgets the request log and any pending faults. */
   reset(): void;
   close(): Promise<void>;
@@ -68,10 +85,10 @@ export async function startDemoUpstream(options: DemoUpstreamOptions = {}): Prom
   const settings: ListingSettings = {
     maxPageSize: options.maxPageSize ?? 100,
     defaultPageSize: options.defaultPageSize ?? 20,
-    totalSize: options.totalSize ?? true,
+    totalSize: options.totalSize ?? false,
     lastPageToken: options.lastPageToken ?? "absent",
   };
-  const tenants = new Map(
+  const tenants = new Map<string, ListedJob[]>(
     Object.entries(options.tenants ?? { [DEMO_KEY]: generateJobs() }).map(([key, jobs]) => [
       key,
       sortNewestFirst(jobs),
@@ -124,6 +141,19 @@ export async function startDemoUpstream(options: DemoUpstreamOptions = {}): Prom
     requests,
     listCalls: () => requests.filter((r) => r.path === "/api/v2/parse").length,
     inject: (fault) => faults.push({ ...fault }),
+    addJobs: (jobs, key = DEMO_KEY) => {
+      const listing = tenants.get(key) ?? [];
+      tenants.set(key, listing);
+      insertNewestFirst(listing, jobs);
+    },
+    removeJobs: (ids, key = DEMO_KEY) => {
+      const listing = tenants.get(key) ?? [];
+      const gone = new Set(ids);
+      // In place: the server's handler holds this same array.
+      for (let index = listing.length - 1; index >= 0; index--) {
+        if (gone.has((listing[index] as ListedJob).id)) listing.splice(index, 1);
+      }
+    },
     reset: () => {
       requests.length = 0;
       faults = [];

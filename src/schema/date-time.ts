@@ -1,8 +1,11 @@
 import { GraphQLError, Kind } from "graphql";
-import { TimestampError, toUtcTimestamp } from "../date-time.js";
+import { canonicalInstant, TimestampError } from "../date-time.js";
 import { builder } from "./builder.js";
 
-/** Input needs an explicit offset: a bare local time would be silently read in the wrong zone. */
+/**
+ * Input needs an explicit offset: a bare local time would be silently read in the wrong zone. It
+ * is canonicalised, so equal instants written differently are one filter and share cursors.
+ */
 function parseDateTime(value: unknown): string {
   if (typeof value !== "string") {
     throw new GraphQLError(
@@ -10,7 +13,7 @@ function parseDateTime(value: unknown): string {
     );
   }
   try {
-    return toUtcTimestamp(value, "required");
+    return canonicalInstant(value);
   } catch (error) {
     if (error instanceof TimestampError) throw new GraphQLError(`DateTime: ${error.message}`);
     throw error;
@@ -19,7 +22,7 @@ function parseDateTime(value: unknown): string {
 
 export const DateTime = builder.scalarType("DateTime", {
   description:
-    "An instant in ISO 8601. Always sent in UTC with `Z`, keeping the fraction digits LlamaCloud gave (up to microseconds), so a value copied from a result into a filter selects the same job. Accepted with any UTC offset; a value without an offset is refused.",
+    "An instant in ISO 8601. Always sent in UTC with `Z`, keeping the fraction digits LlamaCloud gave (up to microseconds), so a value copied from a result into a filter selects the same job. Accepted with any UTC offset and up to 6 significant fraction digits; a value without an offset is refused. Equal instants written differently are the same filter value.",
   // Resolvers already hand over normalized UTC strings (see ParseJob's timestamp fields).
   serialize: (value) => value,
   parseValue: parseDateTime,
