@@ -18,6 +18,12 @@ export interface Config {
   maxRetries: number;
   /** First retry delay; doubles each retry, capped at 8 s, minus up to 25 % jitter. */
   retryBaseDelayMs: number;
+  /** The most HTTP requests to LlamaCloud one GraphQL request may make, retries included. */
+  maxUpstreamCalls: number;
+  /** How long a request may wait for LlamaCloud in all (every call and retry), in ms. */
+  requestTimeoutMs: number;
+  /** The longest upstream answer read, in bytes; a longer one is UPSTREAM_BAD_RESPONSE. */
+  maxUpstreamResponseBytes: number;
   /** Largest `first` a client may ask for. */
   maxPageSize: number;
   /** Most ids sent to the upstream in one `job_ids` lookup. */
@@ -88,9 +94,18 @@ export function loadConfig(env: Env = process.env): Config {
     baseUrl: rawBaseUrl === undefined ? DEFAULT_BASE_URL : parseBaseUrl(rawBaseUrl),
     demoMode: apiKey === undefined && rawBaseUrl === undefined,
     port: integer(env, "PORT", 4000, 0, 65535),
-    timeoutMs: integer(env, "LLAMA_CLOUD_TIMEOUT_MS", 60_000, 1, 600_000),
+    timeoutMs: integer(env, "LLAMA_CLOUD_TIMEOUT_MS", 10_000, 1, 600_000),
     maxRetries: integer(env, "LLAMA_CLOUD_MAX_RETRIES", 2, 0, 10),
     retryBaseDelayMs: 500,
+    maxUpstreamCalls: integer(env, "MAX_UPSTREAM_CALLS", 100, 1, 10_000),
+    requestTimeoutMs: integer(env, "REQUEST_TIMEOUT_MS", 30_000, 100, 600_000),
+    maxUpstreamResponseBytes: integer(
+      env,
+      "MAX_UPSTREAM_RESPONSE_BYTES",
+      10_000_000,
+      100_000,
+      1_000_000_000,
+    ),
     maxPageSize: integer(env, "MAX_PAGE_SIZE", 100, 1, 1000),
     lookupBatchSize: integer(env, "LOOKUP_BATCH_SIZE", 100, 1, 1000),
     deduplicateUpstream: boolean(env, "UPSTREAM_DEDUPLICATE", true),

@@ -2,6 +2,8 @@ import { createHash } from "node:crypto";
 import type { Config } from "./config.js";
 import { chooseAuthorization } from "./credentials.js";
 import { createJobLoader, type JobLoader } from "./loaders/job-loader.js";
+import { departureOfSignal, type OnDeparture, RequestInterest } from "./request-interest.js";
+import { CallBudget } from "./upstream/call-budget.js";
 import type { ListRequest, UpstreamClient } from "./upstream/client.js";
 import { isActiveJob } from "./upstream/job-record.js";
 import { isUnreadable, type ListPage } from "./upstream/list-response.js";
@@ -22,11 +24,21 @@ export interface GatewayContext {
   credentialScope(): string;
   /** What this request saw upstream, for the response cache's choice of lifetime. */
   readonly seen: { activeJob: boolean };
+  /** Who still waits for this request's upstream work; shared executions join it. */
+  readonly interest: RequestInterest;
 }
 
 /** The request's own GraphQL parameters, as Yoga adds them to the context it hands plugins. */
 export interface ParamsContext {
   params?: { query?: string; variables?: unknown; operationName?: string | null };
+}
+
+/** What the server wiring adds to a request's context. */
+export interface ContextOptions {
+  /** How the request learns that its client left (its Node response closing unanswered). */
+  departure?: OnDeparture;
+  /** Told how many ids each DataLoader batch asks for. */
+  onLoaderBatch?: (size: number) => void;
 }
 
 /** The credential scope of a request that has no usable credential. */
@@ -46,15 +58,26 @@ export function createGatewayContext(
   config: Config,
   upstream: UpstreamClient,
   requestId: string,
-  onLoaderBatch?: (size: number) => void,
+  { departure, onLoaderBatch }: ContextOptions = {},
 ): GatewayContext {
   const authorization = chooseAuthorization(request.headers.get("authorization"), config.apiKey);
   const seen = { activeJob: false };
   let scope: string | undefined;
   const watchStatuses = config.responseCacheTtlMs > 0;
+  const interest = new RequestInterest(departure ?? departureOfSignal(request.signal));
+  // Every upstream attempt of this request, retries included, comes out of one budget, and the
+  // request is answered by its deadline whatever the upstream does.
+  const budget = new CallBudget(config.maxUpstreamCalls);
+  const deadline = { at: performance.now() + config.requestTimeoutMs, ms: config.requestTimeoutMs };
   const listParseJobs = async (list: ListRequest): Promise<ListPage> => {
     if (typeof authorization !== "string") throw authorization;
-    const page = await upstream.listParseJobs(list, authorization, requestId);
+    const page = await upstream.listParseJobs(list, {
+      authorization,
+      requestId,
+      signal: interest.signal,
+      deadline,
+      budget,
+    });
     // Only worth a loop over the items when a cache will read the answer.
     if (watchStatuses && !seen.activeJob) {
       seen.activeJob = page.items.some(isActive);
@@ -75,5 +98,6 @@ export function createGatewayContext(
       return scope;
     },
     seen,
+    interest,
   };
 }

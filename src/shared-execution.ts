@@ -35,6 +35,9 @@ export function sharedExecutionPlugin(onShared?: () => void): Plugin<GatewayCont
         const leader = inFlight.get(key);
         if (leader !== undefined) {
           onShared?.();
+          // The leader's upstream work now goes on until this request has gone as well: a
+          // leader whose client hangs up must not cancel what its followers wait for.
+          leader.context.interest.share(context.interest.own);
           return leader.result.then((result) => {
             // What the leader saw upstream sets this request's response-cache lifetime too.
             if (leader.context.seen.activeJob) context.seen.activeJob = true;

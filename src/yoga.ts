@@ -1,4 +1,4 @@
-import type { RequestListener } from "node:http";
+import { type RequestListener, ServerResponse } from "node:http";
 import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
 import { createYoga, type YogaServerInstance } from "graphql-yoga";
 import type { Logger } from "pino";
@@ -8,13 +8,16 @@ import { createGatewayContext, type GatewayContext } from "./context.js";
 import { compiledExecution } from "./execution.js";
 import { armorPlugin } from "./limits/armor.js";
 import { costLimitPlugin } from "./limits/cost.js";
+import { directiveLimitPlugin } from "./limits/directives.js";
 import { introspectionPlugin } from "./limits/introspection.js";
 import { requestBodyLimit } from "./limits/request-body-limit.js";
 import { createLogger, logUpstreamAttempt, yogaLogger } from "./observability/logging.js";
 import { createMetrics, type GatewayMetrics } from "./observability/metrics.js";
 import { observabilityPlugin, requestIdOf } from "./observability/plugin.js";
 import { UpstreamReadiness } from "./observability/readiness.js";
+import { departureOfResponse } from "./request-interest.js";
 import { subgraphSchema } from "./schema/index.js";
+import { clientErrorsPlugin } from "./server/client-errors.js";
 import { directPostListener } from "./server/direct-post.js";
 import { corsOptions, csrfPlugin } from "./server/run-mode.js";
 import { sharedExecutionPlugin } from "./shared-execution.js";
@@ -30,6 +33,7 @@ query RecentParseJobs($after: String) {
     after: $after
     filter: { status: COMPLETED }
   ) {
+    # null unless LlamaCloud sends an estimate
     totalCount
     edges {
       cursor
@@ -81,6 +85,7 @@ export function createGateway(
   const { logger, metrics, readiness } = runtime;
   const upstream = new UpstreamClient({
     ...config,
+    maxResponseBytes: config.maxUpstreamResponseBytes,
     deduplicate: config.deduplicateUpstream,
     onDeduplicated: () => metrics.recordDeduplicated(),
     observer: (attempt) => {
@@ -113,7 +118,9 @@ export function createGateway(
       requestBodyLimit(config.maxBodyBytes),
       observabilityPlugin({ logger, metrics, readiness }),
       csrfPlugin(),
+      clientErrorsPlugin(),
       armorPlugin(config),
+      directiveLimitPlugin(config.limits.maxDirectives),
       introspectionPlugin(config),
       costLimitPlugin(config),
       ...(config.responseCacheTtlMs > 0 ? [responseCachePlugin(config)] : []),
@@ -123,10 +130,13 @@ export function createGateway(
         ? [sharedExecutionPlugin(() => metrics.recordSharedOperation())]
         : []),
     ],
-    context: ({ request }) =>
-      createGatewayContext(request, config, upstream, requestIdOf(request), (size) =>
-        metrics.recordLoaderBatch(size),
-      ),
+    // Both Yoga's Node adapter and the direct path hand over Node's `res`: its closing before the
+    // answer is written is how a request learns that its client hung up.
+    context: ({ request, res }) =>
+      createGatewayContext(request, config, upstream, requestIdOf(request), {
+        departure: res instanceof ServerResponse ? departureOfResponse(res) : undefined,
+        onLoaderBatch: (size) => metrics.recordLoaderBatch(size),
+      }),
   });
 }
 

@@ -8,9 +8,12 @@ describe("loadConfig", () => {
       baseUrl: DEFAULT_BASE_URL,
       demoMode: true,
       port: 4000,
-      timeoutMs: 60_000,
+      timeoutMs: 10_000,
       maxRetries: 2,
       retryBaseDelayMs: 500,
+      maxUpstreamCalls: 100,
+      requestTimeoutMs: 30_000,
+      maxUpstreamResponseBytes: 10_000_000,
       maxPageSize: 100,
       lookupBatchSize: 100,
       deduplicateUpstream: true,
@@ -29,6 +32,9 @@ describe("loadConfig", () => {
       LLAMA_CLOUD_MAX_RETRIES: "0",
       MAX_PAGE_SIZE: " ",
       LOOKUP_BATCH_SIZE: "50",
+      MAX_UPSTREAM_CALLS: "7",
+      REQUEST_TIMEOUT_MS: "2000",
+      MAX_UPSTREAM_RESPONSE_BYTES: "500000",
     });
     expect(config).toMatchObject({
       apiKey: "llx-abc",
@@ -37,6 +43,9 @@ describe("loadConfig", () => {
       port: 8080,
       timeoutMs: 1500,
       maxRetries: 0,
+      maxUpstreamCalls: 7,
+      requestTimeoutMs: 2000,
+      maxUpstreamResponseBytes: 500_000,
       maxPageSize: 100,
       lookupBatchSize: 50,
     });
@@ -61,6 +70,12 @@ describe("loadConfig", () => {
       'UPSTREAM_DEDUPLICATE must be true, false, 1 or 0 (got "yes")',
     ],
     [{ DIRECT_POST: "off" }, 'DIRECT_POST must be true, false, 1 or 0 (got "off")'],
+    [{ MAX_UPSTREAM_CALLS: "0" }, "MAX_UPSTREAM_CALLS must be a whole number from 1 to 10000"],
+    [{ REQUEST_TIMEOUT_MS: "50" }, "REQUEST_TIMEOUT_MS must be a whole number from 100 to 600000"],
+    [
+      { MAX_UPSTREAM_RESPONSE_BYTES: "10MB" },
+      "MAX_UPSTREAM_RESPONSE_BYTES must be a whole number from 100000 to 1000000000",
+    ],
     [
       { LLAMA_CLOUD_BASE_URL: "api.cloud.llamaindex.ai" },
       "LLAMA_CLOUD_BASE_URL must be an absolute http(s) URL",

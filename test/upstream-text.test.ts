@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { retryAfterMs } from "../src/upstream/client.js";
 import { readableDetail } from "../src/upstream/errors.js";
+import { retryAfterMs } from "../src/upstream/retry.js";
 
 describe("retryAfterMs", () => {
   const now = Date.parse("2026-01-01T00:00:00Z");

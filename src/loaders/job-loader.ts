@@ -42,12 +42,12 @@ async function loadJobs(
   const found = new Map<string, ParseJobRecord | Error>();
   await Promise.all(
     chunkByQueryLength(askable).map(async (chunk) => {
-      try {
-        for (const job of await lookupChunk(listParseJobs, chunk)) found.set(job.id, job);
-      } catch (error) {
-        // The failure lands on this chunk's ids only; other chunks keep their answers.
-        const failure = error instanceof Error ? error : new Error(String(error));
-        for (const id of chunk) found.set(id, failure);
+      const { jobs, failure } = await lookupChunk(listParseJobs, chunk);
+      for (const job of jobs) found.set(job.id, job);
+      // The failure lands on this chunk's ids that were not found before it, and on no others:
+      // whether they exist is unknown, so they are not answered null.
+      if (failure !== undefined) {
+        for (const id of chunk) if (!found.has(id)) found.set(id, failure);
       }
     }),
   );
@@ -57,32 +57,37 @@ async function loadJobs(
 /**
  * Asks for `ids` with `page_size` set to their number, then follows page tokens while some are
  * still missing (the upstream may cap a page silently), asking each time only for the remainder.
- * Results are matched by id, never by position, and only the ids asked for are kept.
+ * Results are matched by id, never by position, and only the ids asked for are kept. A failure
+ * (the request's call budget running out half way, say) keeps the jobs found before it.
  */
 async function lookupChunk(
   listParseJobs: (request: ListRequest) => Promise<ListPage>,
   ids: readonly string[],
-): Promise<ParseJobRecord[]> {
+): Promise<{ jobs: ParseJobRecord[]; failure?: Error }> {
   const wanted = new Set(ids);
   const jobs: ParseJobRecord[] = [];
   const filter = ids.map((id) => ["job_ids", id] as const);
   let pageToken: string | null = null;
-  do {
-    const page: ListPage = await listParseJobs({
-      filter,
-      pageSize: wanted.size,
-      pageToken,
-    });
-    for (const item of page.items) {
-      if (isUnreadable(item) || !wanted.has(item.id)) continue;
-      wanted.delete(item.id);
-      jobs.push(item);
-    }
-    if (page.items.length === 0) break;
-    if (page.nextPageToken !== null && page.nextPageToken === pageToken) throw repeatedToken();
-    pageToken = page.nextPageToken;
-  } while (pageToken !== null && wanted.size > 0);
-  return jobs;
+  try {
+    do {
+      const page: ListPage = await listParseJobs({
+        filter,
+        pageSize: wanted.size,
+        pageToken,
+      });
+      for (const item of page.items) {
+        if (isUnreadable(item) || !wanted.has(item.id)) continue;
+        wanted.delete(item.id);
+        jobs.push(item);
+      }
+      if (page.items.length === 0) break;
+      if (page.nextPageToken !== null && page.nextPageToken === pageToken) throw repeatedToken();
+      pageToken = page.nextPageToken;
+    } while (pageToken !== null && wanted.size > 0);
+  } catch (error) {
+    return { jobs, failure: error instanceof Error ? error : new Error(String(error)) };
+  }
+  return { jobs };
 }
 
 /** Splits ids so that each chunk's `job_ids=…&job_ids=…` stays under the URL length budget. */

@@ -1,7 +1,9 @@
-import { setTimeout as sleep } from "node:timers/promises";
+import { budgetExhausted, type CallBudget } from "./call-budget.js";
 import { errorForUpstreamAnswer, GatewayError } from "./errors.js";
 import { type HttpAnswer, httpGet, TransportError } from "./http.js";
 import { type ListPage, parseListPage } from "./list-response.js";
+import { backoffMs, isRetryable, retryAfterMs, sleep } from "./retry.js";
+import { SharedCalls } from "./shared-calls.js";
 
 /** REST query params as ordered pairs; `job_ids` repeats, so a plain object cannot hold them. */
 export type RestParams = ReadonlyArray<readonly [name: string, value: string]>;
@@ -14,10 +16,24 @@ export interface ListRequest {
   pageToken: string | null;
 }
 
+/** What a GraphQL request brings to each of its upstream calls, and what bounds them. */
+export interface CallScope {
+  /** The `Authorization` value: it goes nowhere but the request header. */
+  authorization: string;
+  /** Sent as `x-request-id`, so the upstream's logs and ours can be joined. */
+  requestId?: string;
+  /** Aborts once nobody waits for the call (src/request-interest.ts). */
+  signal?: AbortSignal;
+  /** When the request must be answered (`performance.now()` time), and its length for messages. */
+  deadline?: { at: number; ms: number };
+  /** The request's upstream attempts left (`MAX_UPSTREAM_CALLS`), retries included. */
+  budget?: CallBudget;
+}
+
 /** What one HTTP attempt to the upstream came to, for metrics and logs (never the credential). */
 export interface UpstreamAttempt {
   /** The HTTP status, or why there was none. */
-  outcome: number | "timeout" | "connection";
+  outcome: number | "timeout" | "connection" | "too_large" | "cancelled";
   durationMs: number;
   /** 0 for the first attempt of a call, 1 for the first retry, … */
   attempt: number;
@@ -34,6 +50,8 @@ export interface UpstreamClientOptions {
   timeoutMs: number;
   maxRetries: number;
   retryBaseDelayMs: number;
+  /** Longest answer read (`MAX_UPSTREAM_RESPONSE_BYTES`); longer is UPSTREAM_BAD_RESPONSE. */
+  maxResponseBytes?: number;
   observer?: UpstreamObserver;
   /** Share an identical call (same URL and credential) while it is in flight; default off. */
   deduplicate?: boolean;
@@ -41,19 +59,22 @@ export interface UpstreamClientOptions {
   onDeduplicated?: () => void;
 }
 
-/** Waits the SDKs never exceed: a server asking for longer is ignored in favour of our backoff. */
-const MAX_HONOURED_RETRY_AFTER_MS = 60_000;
-const MAX_BACKOFF_MS = 8_000;
+/** How one attempt failed, and whether another may help. */
+interface Failure {
+  error: GatewayError;
+  retryable: boolean;
+  askedWaitMs?: number;
+}
 
 /**
- * The one module that talks HTTP to LlamaCloud's list endpoint: retries, timeouts and the mapping
- * of every failure onto a GatewayError. It holds no per-caller state; the caller's
- * `Authorization` value is passed in on each call and goes nowhere but the request header.
+ * The one module that talks HTTP to LlamaCloud's list endpoint: retries, timeouts, the request's
+ * deadline and call budget, and the mapping of every failure onto a GatewayError. It holds no
+ * per-caller state; the caller's `Authorization` value is passed in on each call and goes nowhere
+ * but the request header.
  */
 export class UpstreamClient {
   private readonly endpoint: URL;
-  /** Calls in flight by credential and URL, when deduplicating. */
-  private readonly inFlight = new Map<string, Promise<ListPage>>();
+  private readonly shared = new SharedCalls();
 
   constructor(private readonly options: UpstreamClientOptions) {
     this.endpoint = new URL(`${options.baseUrl}/api/v2/parse`);
@@ -67,97 +88,150 @@ export class UpstreamClient {
    * costs the upstream one call, not one per user. Nothing is kept once the call settles, so an
    * answer is never older than the request that received it: it was asked for after that request
    * arrived or, at worst, shortly before. A page is read-only once parsed, so sharing it is safe.
+   * The call runs under the deadline and budget of the request that started it, and goes on
+   * while any request still waits for it (src/upstream/shared-calls.ts).
    */
-  listParseJobs(
-    request: ListRequest,
-    authorization: string,
-    requestId?: string,
-  ): Promise<ListPage> {
+  listParseJobs(request: ListRequest, scope: CallScope): Promise<ListPage> {
     const url = new URL(this.endpoint);
     for (const [name, value] of request.filter) url.searchParams.append(name, value);
     url.searchParams.set("page_size", String(request.pageSize));
     if (request.pageToken !== null) url.searchParams.set("page_token", request.pageToken);
-    if (!this.options.deduplicate) return this.fetchPage(url, authorization, requestId);
+    if (!this.options.deduplicate) return this.fetchPage(url, scope, scope.signal);
     // The credential is part of the key: callers with different keys never share an answer.
-    const key = `${authorization}\n${url.href}`;
-    const joined = this.inFlight.get(key);
-    if (joined !== undefined) {
-      this.options.onDeduplicated?.();
-      return joined;
-    }
-    const call = this.fetchPage(url, authorization, requestId).finally(() => {
-      this.inFlight.delete(key);
-    });
-    this.inFlight.set(key, call);
-    return call;
+    return this.shared.run(
+      `${scope.authorization}\n${url.href}`,
+      scope.signal,
+      (signal) => this.fetchPage(url, scope, signal),
+      this.options.onDeduplicated,
+    );
   }
 
-  private async fetchPage(url: URL, authorization: string, requestId?: string): Promise<ListPage> {
+  private async fetchPage(
+    url: URL,
+    scope: CallScope,
+    signal: AbortSignal | undefined,
+  ): Promise<ListPage> {
+    const { authorization, requestId, budget, deadline } = scope;
     const headers: Record<string, string> = { authorization, accept: "application/json" };
     // Lets the upstream's logs (and ours) be joined on one id.
     if (requestId !== undefined) headers["x-request-id"] = requestId;
-    const observe = this.options.observer;
+    const { maxRetries, timeoutMs, maxResponseBytes } = this.options;
+    const deadlineAt = deadline?.at ?? Number.POSITIVE_INFINITY;
+    let previous: GatewayError | undefined;
 
     for (let attempt = 0; ; attempt++) {
-      const retriesLeft = attempt < this.options.maxRetries;
+      if (signal?.aborted) throw signal.reason;
+      const timeLeft = deadlineAt - performance.now();
+      if (timeLeft <= 0) throw previous ?? requestTimeout(deadline?.ms);
+      // Another field of the request may have spent the last call during a backoff.
+      if (budget !== undefined && !budget.take()) throw previous ?? budgetExhausted(budget.limit);
+      // The request's deadline cuts the attempt short rather than let it run its full timeout.
+      const attemptMs = Math.min(timeoutMs, timeLeft);
       const startedAt = performance.now();
-      let answer: HttpAnswer;
+      let outcome: UpstreamAttempt["outcome"];
+      let failure: Failure;
       try {
-        answer = await httpGet(url, headers, this.options.timeoutMs);
-      } catch (error) {
-        if (!(error instanceof TransportError)) throw error;
-        observe?.({
-          outcome: error.kind,
-          durationMs: performance.now() - startedAt,
-          attempt,
-          willRetry: retriesLeft,
-          requestId,
+        const answer = await httpGet(url, headers, attemptMs, {
+          signal,
+          maxBytes: maxResponseBytes,
         });
-        if (retriesLeft) {
-          await sleep(this.backoffMs(attempt, undefined));
-          continue;
+        outcome = answer.status;
+        if (answer.status >= 200 && answer.status < 300) {
+          this.observe(outcome, startedAt, attempt, false, requestId);
+          return parseListPage(answer.body, answer.status, (text) => redact(text, authorization));
         }
-        throw new GatewayError(
-          "UPSTREAM_UNAVAILABLE",
-          `LlamaCloud could not be reached: ${error.message}${this.afterAttempts(attempt)}`,
-        );
+        failure = answerFailure(answer, authorization);
+      } catch (error) {
+        if (signal?.aborted && error === signal.reason) {
+          // Nobody waits for this attempt any more: it was aborted, and nothing follows it.
+          this.observe("cancelled", startedAt, attempt, false, requestId);
+          throw error;
+        }
+        if (!(error instanceof TransportError)) throw error;
+        outcome = error.kind;
+        if (error.kind === "timeout" && attemptMs < timeoutMs) {
+          this.observe(outcome, startedAt, attempt, false, requestId);
+          throw requestTimeout(deadline?.ms);
+        }
+        failure = transportFailure(error, attempt);
       }
-      const retry = retriesLeft && isRetryable(answer.status);
-      observe?.({
-        outcome: answer.status,
-        durationMs: performance.now() - startedAt,
-        attempt,
-        willRetry: retry,
-        requestId,
-      });
-      if (answer.status >= 200 && answer.status < 300) {
-        return parseListPage(answer.body, answer.status, (text) => redact(text, authorization));
-      }
-      const askedWaitMs = retryAfterMs(answer.headers);
-      if (retry) {
-        await sleep(this.backoffMs(attempt, askedWaitMs));
-        continue;
-      }
-      const retryAfterSeconds =
-        askedWaitMs === undefined ? undefined : Math.max(1, Math.ceil(askedWaitMs / 1000));
-      throw errorForUpstreamAnswer(
-        answer.status,
-        redact(answer.body, authorization),
-        retryAfterSeconds,
-      );
+      const waitMs = backoffMs(this.options.retryBaseDelayMs, attempt, failure.askedWaitMs);
+      const retry =
+        failure.retryable &&
+        attempt < maxRetries &&
+        (budget === undefined || budget.spent < budget.limit) &&
+        performance.now() + waitMs < deadlineAt;
+      this.observe(outcome, startedAt, attempt, retry, requestId);
+      if (!retry) throw failure.error;
+      previous = failure.error;
+      await sleep(waitMs, signal);
     }
   }
 
-  /** `min(base · 2^attempt, 8 s)` less up to 25 % jitter, or what the server asked for. */
-  private backoffMs(attempt: number, askedMs: number | undefined): number {
-    if (askedMs !== undefined && askedMs <= MAX_HONOURED_RETRY_AFTER_MS) return askedMs;
-    const ceiling = Math.min(this.options.retryBaseDelayMs * 2 ** attempt, MAX_BACKOFF_MS);
-    return ceiling * (1 - Math.random() * 0.25);
+  private observe(
+    outcome: UpstreamAttempt["outcome"],
+    startedAt: number,
+    attempt: number,
+    willRetry: boolean,
+    requestId: string | undefined,
+  ): void {
+    this.options.observer?.({
+      outcome,
+      durationMs: performance.now() - startedAt,
+      attempt,
+      willRetry,
+      requestId,
+    });
   }
+}
 
-  private afterAttempts(attempt: number): string {
-    return attempt === 0 ? "" : ` (after ${attempt + 1} attempts)`;
+/** The failure a non-2xx answer stands for. */
+function answerFailure(answer: HttpAnswer, authorization: string): Failure {
+  const askedWaitMs = retryAfterMs(answer.headers);
+  const retryAfterSeconds =
+    askedWaitMs === undefined ? undefined : Math.max(1, Math.ceil(askedWaitMs / 1000));
+  return {
+    error: errorForUpstreamAnswer(
+      answer.status,
+      redact(answer.body, authorization),
+      retryAfterSeconds,
+    ),
+    retryable: isRetryable(answer.status),
+    askedWaitMs,
+  };
+}
+
+/** The failure of an attempt that got no usable answer. */
+function transportFailure(error: TransportError, attempt: number): Failure {
+  if (error.kind === "too_large") {
+    // Not retried: the same page would be as large again.
+    return {
+      error: new GatewayError(
+        "UPSTREAM_BAD_RESPONSE",
+        `LlamaCloud sent an unexpected answer: ${error.message} (MAX_UPSTREAM_RESPONSE_BYTES)`,
+      ),
+      retryable: false,
+    };
   }
+  return {
+    error: new GatewayError(
+      "UPSTREAM_UNAVAILABLE",
+      `LlamaCloud could not be reached: ${error.message}${afterAttempts(attempt)}`,
+    ),
+    retryable: true,
+  };
+}
+
+function afterAttempts(attempt: number): string {
+  return attempt === 0 ? "" : ` (after ${attempt + 1} attempts)`;
+}
+
+/** The error of a request whose deadline passed while it waited for LlamaCloud. */
+export function requestTimeout(ms: number | undefined): GatewayError {
+  return new GatewayError(
+    "REQUEST_TIMEOUT",
+    `LlamaCloud did not answer within this request's deadline${ms === undefined ? "" : ` of ${ms} ms`} (REQUEST_TIMEOUT_MS)`,
+  );
 }
 
 /**
@@ -167,24 +241,4 @@ export class UpstreamClient {
 function redact(text: string, authorization: string): string {
   const key = authorization.replace(/^Bearer\s+/i, "");
   return key.length >= 4 ? text.split(key).join("[redacted]") : text;
-}
-
-/** Connection errors and timeouts are retried elsewhere; these are the statuses worth another try. */
-function isRetryable(status: number): boolean {
-  return status === 408 || status === 409 || status === 429 || status >= 500;
-}
-
-/** Reads `retry-after-ms` (milliseconds) or `retry-after` (seconds or an HTTP date). */
-export function retryAfterMs(
-  headers: Record<string, string | string[] | undefined>,
-  now: number = Date.now(),
-): number | undefined {
-  const ms = Number(headers["retry-after-ms"]);
-  if (headers["retry-after-ms"] !== undefined && Number.isFinite(ms) && ms >= 0) return ms;
-  const raw = headers["retry-after"];
-  if (typeof raw !== "string" || raw.trim() === "") return undefined;
-  const seconds = Number(raw);
-  if (Number.isFinite(seconds)) return seconds >= 0 ? seconds * 1000 : undefined;
-  const date = Date.parse(raw);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }

@@ -14,6 +14,9 @@ export type GatewayErrorCode =
   | "UPSTREAM_UNAVAILABLE"
   | "UPSTREAM_ERROR"
   | "UPSTREAM_BAD_RESPONSE"
+  | "UPSTREAM_BUDGET_EXHAUSTED"
+  | "REQUEST_TIMEOUT"
+  | "REQUEST_CANCELLED"
   | "QUERY_TOO_COSTLY";
 
 interface GatewayErrorOptions {

@@ -10,12 +10,12 @@ export interface HttpAnswer {
   body: string;
 }
 
-/** Why one attempt got no answer: the reason is safe to show (no URL query, no header). */
+/** Why one attempt got no usable answer: the reason is safe to show (no URL query, no header). */
 export class TransportError extends Error {
   override name = "TransportError";
   constructor(
     message: string,
-    readonly kind: "timeout" | "connection",
+    readonly kind: "timeout" | "connection" | "too_large",
   ) {
     super(message);
   }
@@ -37,25 +37,59 @@ function newDispatcher(): Agent {
   return new Agent({ connections: 64, pipelining: 1, keepAliveTimeout: 30_000 });
 }
 
-/** Sends one GET and reads the whole body, failing with a TransportError after `timeoutMs`. */
+/**
+ * The most bytes of an answer read before giving up on it, when the caller sets no limit: far
+ * above any real page (100 jobs are ≈ 50 kB), low enough that a broken or hostile upstream cannot
+ * make the gateway buffer and parse hundreds of megabytes.
+ */
+export const DEFAULT_MAX_ANSWER_BYTES = 10_000_000;
+
+/** What one GET may be cut short by, besides its deadline. */
+export interface GetOptions {
+  /** Aborts the attempt (freeing its connection); the promise rejects with the signal's reason. */
+  signal?: AbortSignal;
+  /** Answers longer than this fail with a `too_large` TransportError, read no further. */
+  maxBytes?: number;
+}
+
+/**
+ * Sends one GET and reads the whole body, failing with a TransportError after `timeoutMs` or
+ * past `maxBytes`, and with the signal's reason when it aborts.
+ */
 export function httpGet(
   url: URL,
   headers: Record<string, string>,
   timeoutMs: number,
+  { signal, maxBytes = DEFAULT_MAX_ANSWER_BYTES }: GetOptions = {},
 ): Promise<HttpAnswer> {
   return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(signal.reason);
+      return;
+    }
     let controller: Dispatcher.DispatchController | undefined;
-    let settled: TransportError | true | undefined;
+    let settled: Error | true | undefined;
     let status = 0;
     let answerHeaders: AnswerHeaders = {};
+    let received = 0;
     const chunks: Buffer[] = [];
-    const fail = (error: TransportError) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
+    };
+    const fail = (error: Error) => {
       if (settled !== undefined) return;
       settled = error;
-      clearTimeout(timer);
+      done();
+      // Aborting a started request destroys its socket: a hung or oversized answer gives its
+      // connection back instead of holding one of the pool's 64.
       controller?.abort(error);
       reject(error);
     };
+    const tooLarge = () =>
+      fail(new TransportError(`the answer is larger than ${maxBytes} bytes`, "too_large"));
+    const onAbort = () => fail(signal?.reason ?? new Error("aborted"));
+    signal?.addEventListener("abort", onAbort, { once: true });
     // One deadline for the whole attempt (queueing, connect, headers and body), not an idle
     // timeout: undici's own per-phase timeouts are turned off.
     const timer = setTimeout(
@@ -74,20 +108,25 @@ export function httpGet(
       {
         onRequestStart(started) {
           controller = started;
-          // The deadline passed while the request waited for a connection.
-          if (settled instanceof TransportError) started.abort(settled);
+          // The deadline passed, or the caller left, while the request waited for a connection.
+          if (settled instanceof Error) started.abort(settled);
         },
         onResponseStart(_, statusCode, responseHeaders) {
           status = statusCode;
           answerHeaders = responseHeaders;
+          // A declared length over the limit is refused before a byte of the body is read.
+          if (Number(responseHeaders["content-length"]) > maxBytes) tooLarge();
         },
         onResponseData(_, chunk) {
-          chunks.push(chunk);
+          if (settled !== undefined) return;
+          received += chunk.length;
+          if (received > maxBytes) tooLarge();
+          else chunks.push(chunk);
         },
         onResponseEnd() {
           if (settled !== undefined) return;
           settled = true;
-          clearTimeout(timer);
+          done();
           resolve({
             status,
             headers: answerHeaders,

@@ -1,0 +1,77 @@
+import type { ListPage } from "./list-response.js";
+
+/** A call in flight and how many requests still wait for it. */
+interface SharedCall {
+  readonly result: Promise<ListPage>;
+  readonly controller: AbortController;
+  waiting: number;
+}
+
+/**
+ * Identical upstream calls in flight, shared: the first request to need a call starts it, later
+ * ones join it, and each waits only as long as it still wants the answer. A request that leaves
+ * (its client hung up, its deadline passed) stops waiting at once; the call itself goes on while
+ * any request still waits for it, and is aborted, freeing its connection and skipping its
+ * retries, when the last one leaves. A call that settles or is abandoned is forgotten at once,
+ * so nobody ever joins a call that is over.
+ */
+export class SharedCalls {
+  private readonly inFlight = new Map<string, SharedCall>();
+
+  /**
+   * The answer of the call under `key`, joined if it is in flight (`onJoined` is told) or else
+   * started with `start`, whose signal aborts when no request waits any more.
+   */
+  run(
+    key: string,
+    signal: AbortSignal | undefined,
+    start: (signal: AbortSignal) => Promise<ListPage>,
+    onJoined?: () => void,
+  ): Promise<ListPage> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    let call = this.inFlight.get(key);
+    if (call !== undefined) {
+      onJoined?.();
+    } else {
+      const controller = new AbortController();
+      const started: SharedCall = {
+        result: start(controller.signal).finally(() => this.forget(key, started)),
+        controller,
+        waiting: 0,
+      };
+      call = started;
+      this.inFlight.set(key, call);
+    }
+    call.waiting++;
+    return signal === undefined ? call.result : this.waitFor(key, call, signal);
+  }
+
+  /** The call's answer, or the signal's reason as soon as it aborts (then the request leaves). */
+  private waitFor(key: string, call: SharedCall, signal: AbortSignal): Promise<ListPage> {
+    return new Promise((resolve, reject) => {
+      const leave = () => {
+        reject(signal.reason);
+        call.waiting--;
+        if (call.waiting === 0) {
+          this.forget(key, call);
+          call.controller.abort(signal.reason);
+        }
+      };
+      signal.addEventListener("abort", leave, { once: true });
+      call.result.then(
+        (page) => {
+          signal.removeEventListener("abort", leave);
+          resolve(page);
+        },
+        (error: unknown) => {
+          signal.removeEventListener("abort", leave);
+          reject(error);
+        },
+      );
+    });
+  }
+
+  private forget(key: string, call: SharedCall): void {
+    if (this.inFlight.get(key) === call) this.inFlight.delete(key);
+  }
+}
