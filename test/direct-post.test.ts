@@ -6,7 +6,6 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Config } from "../src/config.js";
 import { type DemoUpstream, startDemoUpstream } from "../src/demo-upstream/server.js";
 import { directPostListener } from "../src/server/direct-post.js";
-import { corsOptions } from "../src/server/run-mode.js";
 import { createGateway, createRuntime, type Gateway } from "../src/yoga.js";
 import { PageQuery } from "./support/operations.js";
 import { demoConfig } from "./support/stack.js";
@@ -279,7 +278,7 @@ async function startPair(
   const runtime = createRuntime(paired, logger);
   const direct = directPostListener(counting(createGateway(paired, runtime)), {
     maxBodyBytes: paired.maxBodyBytes,
-    cors: corsOptions(paired.corsOrigins),
+    cors: paired.corsOrigins,
     logger,
     metrics: runtime.metrics,
   });
@@ -332,42 +331,48 @@ describe("the direct path answers as Yoga does", () => {
 });
 
 describe("with each CORS setting, the direct path answers browsers as Yoga does", () => {
-  const settings: Array<[name: string, origins: string[]]> = [
-    ["any origin", ["*"]],
-    ["two origins", ["https://app.example", "https://admin.example"]],
-    ["one origin", ["https://app.example"]],
-    ["no CORS", []],
+  const APP = "https://app.example";
+  const ADMIN = "https://admin.example";
+  // Per setting, the Access-Control-Allow-Origin each request below must get (none: undefined),
+  // and the Vary: a list of origins makes the answer depend on the Origin.
+  const settings: Array<
+    [name: string, origins: string[], allowed: Array<string | undefined>, vary?: string]
+  > = [
+    ["any origin", ["*"], ["*", "*", "*", "*"]],
+    ["two origins", [APP, ADMIN], [APP, undefined, ADMIN, APP], "Origin"],
+    ["one origin", [APP], [APP, undefined, undefined, APP], "Origin"],
+    ["no CORS", [], [undefined, undefined, undefined, undefined]],
   ];
   const requests: Array<[name: string, headers: Record<string, string>, body: string]> = [
-    ["a listed origin", { ...JSON_POST, origin: "https://app.example" }, page({ first: 2 })],
+    ["a listed origin", { ...JSON_POST, origin: APP }, page({ first: 2 })],
     ["another origin", { ...JSON_POST, origin: "https://evil.example" }, page({ first: 2 })],
-    ["an error", { ...JSON_POST, origin: "https://admin.example" }, '{"query":"{ nope }"}'],
+    ["an error", { ...JSON_POST, origin: ADMIN }, '{"query":"{ nope }"}'],
     [
       "requested headers",
-      {
-        ...JSON_POST,
-        origin: "https://app.example",
-        "access-control-request-headers": "x-custom",
-      },
+      { ...JSON_POST, origin: APP, "access-control-request-headers": "x-custom" },
       page({ first: 1 }),
     ],
   ];
-  describe.each(settings)("%s", (_setting, corsOrigins) => {
+  describe.each(settings)("%s", (_setting, corsOrigins, allowed, vary) => {
     let pair: { direct: string; yoga: string };
     beforeAll(async () => {
       pair = await startPair({ corsOrigins });
     });
-    it.each(requests)("%s", async (_name, headers, body) => {
-      const viaYoga = await send(pair.yoga, { headers, body });
-      const viaDirect = await send(pair.direct, { headers, body });
-      expect(viaDirect).toEqual(viaYoga);
-      expect(handedOver).toBe(0);
-      if (corsOrigins.length === 0) {
-        expect(viaDirect.headers["access-control-allow-origin"]).toBeUndefined();
-      } else {
-        expect(viaDirect.headers["access-control-allow-origin"]).toBeDefined();
-      }
-    });
+    it.each(requests.map((request, index) => [...request, index] as const))(
+      "%s",
+      async (_name, headers, body, index) => {
+        const viaYoga = await send(pair.yoga, { headers, body });
+        const viaDirect = await send(pair.direct, { headers, body });
+        expect(viaDirect).toEqual(viaYoga);
+        expect(handedOver).toBe(0);
+        expect(viaDirect.headers["access-control-allow-origin"]).toBe(allowed[index]);
+        // Never credentials, and never an origin reflected that was not configured.
+        expect(viaDirect.headers["access-control-allow-credentials"]).toBeUndefined();
+        expect(viaDirect.headers.vary).toBe(vary);
+        // Preflight headers belong to the preflight (OPTIONS), not to the POST's answer.
+        expect(viaDirect.headers["access-control-allow-headers"]).toBeUndefined();
+      },
+    );
   });
 });
 

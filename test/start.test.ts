@@ -39,6 +39,10 @@ describe("npm start", () => {
     await waitFor(() => /GraphQL gateway on (\S+)/.test(output().stdout), "the listening line");
     const url = /GraphQL gateway on (\S+)/.exec(output().stdout)?.[1] as string;
     expect(output().stdout).toContain("Demo mode");
+    // It says how to leave demo mode.
+    expect(output().stdout).toContain(
+      "To leave it, set LLAMA_CLOUD_API_KEY, or LLAMA_CLOUD_BASE_URL, or NODE_ENV=production",
+    );
 
     const answer = await fetch(url, {
       method: "POST",
@@ -87,5 +91,28 @@ describe("npm start", () => {
     });
     await waitFor(() => output().stdout.includes("GraphQL gateway on"), "the listening line");
     expect(`${output().stdout}${output().stderr}`).not.toContain(key);
+    expect(output().stdout).toContain("anyone who can reach it reads that account's jobs");
+  });
+
+  it("in production without key or base URL, serves no demo: LlamaCloud, with callers' own keys", async () => {
+    const { output } = start({ PORT: "0", NODE_ENV: "production" });
+    await waitFor(() => /GraphQL gateway on (\S+)/.test(output().stdout), "the listening line");
+    const url = /GraphQL gateway on (\S+)/.exec(output().stdout)?.[1] as string;
+    const log = output().stdout;
+    expect(log).not.toMatch(/demo/i);
+    expect(log).toContain("(upstream https://api.cloud.llamaindex.ai)");
+    expect(log).toContain("every caller must send its own Authorization");
+    // Refused before any upstream call (so this test never reaches the internet): no key at all.
+    const answer = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ query: "{ parseJobs(first: 2) { edges { node { id } } } }" }),
+    });
+    const body = (await answer.json()) as {
+      data: unknown;
+      errors: Array<{ extensions: { code: string } }>;
+    };
+    expect(body.data).toBeNull();
+    expect(body.errors.map((error) => error.extensions.code)).toEqual(["UNAUTHENTICATED"]);
   });
 });

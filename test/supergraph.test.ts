@@ -90,3 +90,62 @@ describe("through Hive Gateway, composed with a documents subgraph", () => {
     expect(stack.demo.listCalls()).toBe(1);
   });
 });
+
+describe("through Hive Gateway, with SUBGRAPH_TOKEN set on the subgraph", () => {
+  const token = "supergraph-test-token-0123456789";
+  let stack: Stack;
+  let documents: DocumentsSubgraph;
+  let jobs: RestJob[];
+  beforeAll(async () => {
+    stack = await startStack({ config: { subgraphToken: token } });
+    jobs = (await restListing(stack.demo)).slice(0, 3);
+    documents = await startDocumentsSubgraph(
+      jobs.map((job, index) => ({
+        id: `doc-${index}`,
+        title: `Doc ${index}`,
+        parseJobId: String(job.id),
+      })),
+    );
+  });
+  afterAll(async () => {
+    await documents?.close();
+    await stack?.close();
+  });
+  beforeEach(() => stack.demo.reset());
+
+  const DOCUMENTS = "{ documents(first: 10) { edges { node { parseJob { id status } } } } }";
+
+  it("composes and resolves references when the gateway sends the same token", async () => {
+    const gateway = await startFederationGateway([
+      { name: "parse-jobs", url: stack.gatewayUrl, token },
+      { name: "documents", url: documents.url },
+    ]);
+    try {
+      const answer = await gateway.query<{
+        documents: { edges: Array<{ node: { parseJob: { id: string } | null } }> };
+      }>(DOCUMENTS);
+      expect(answer.errors).toBeUndefined();
+      expect(answer.data?.documents.edges.map((edge) => edge.node.parseJob?.id)).toEqual(
+        jobs.map((job) => job.id),
+      );
+      expect(stack.demo.listCalls()).toBe(1);
+    } finally {
+      await gateway.close();
+    }
+  });
+
+  it.each([
+    ["no token", undefined],
+    ["another token", "some-other-token-0123456789"],
+  ])("cannot even compose with %s: _service is refused", async (_name, wrong) => {
+    await expect(
+      startFederationGateway([
+        { name: "parse-jobs", url: stack.gatewayUrl, token: wrong },
+        { name: "documents", url: documents.url },
+      ]),
+    ).rejects.toThrow(
+      `Subgraph parse-jobs at ${stack.gatewayUrl} did not answer _service { sdl } (403)`,
+    );
+    expect(stack.demo.listCalls()).toBe(0);
+  });
+});

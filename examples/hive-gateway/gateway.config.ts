@@ -11,13 +11,19 @@ import { parse } from "graphql";
 export interface Subgraph {
   name: string;
   url: string;
+  /** That subgraph's `SUBGRAPH_TOKEN`, sent as `x-subgraph-token` to it alone (parse-jobs). */
+  token?: string;
 }
 
 /** Asks a running subgraph for its SDL, as a router's composition step does. */
-export async function fetchSubgraphSdl({ name, url }: Subgraph): Promise<string> {
+export async function fetchSubgraphSdl({ name, url, token }: Subgraph): Promise<string> {
   const response = await fetch(url, {
     method: "POST",
-    headers: { "content-type": "application/json", accept: "application/json" },
+    headers: {
+      "content-type": "application/json",
+      accept: "application/json",
+      ...(token === undefined ? {} : { "x-subgraph-token": token }),
+    },
     body: JSON.stringify({ query: "{ _service { sdl } }" }),
   });
   const body = (await response.json().catch(() => null)) as {
@@ -48,23 +54,37 @@ export async function composeSupergraph(subgraphs: readonly Subgraph[]): Promise
   return result.supergraphSdl;
 }
 
-/** The gateway options: a composed supergraph, and the caller's LlamaCloud key passed on. */
+/**
+ * The gateway options: a composed supergraph, the caller's LlamaCloud key passed on, and each
+ * subgraph's token (if any) sent to it.
+ */
 export function createGatewayConfig(subgraphs: readonly Subgraph[]): GatewayConfigSupergraph {
+  const tokens = new Map(subgraphs.map((subgraph) => [subgraph.name, subgraph.token]));
   return {
     supergraph: () => composeSupergraph(subgraphs),
     // parse-jobs-graphql uses the caller's `Authorization: Bearer …` (else its own
-    // LLAMA_CLOUD_API_KEY); routers forward no client headers unless told to.
+    // LLAMA_CLOUD_API_KEY); routers forward no client headers unless told to. Its `_entities`
+    // also needs its SUBGRAPH_TOKEN when one is set, which no client sends: the gateway adds it.
     propagateHeaders: {
-      fromClientToSubgraphs: ({ request, subgraphName }) =>
-        subgraphName === "parse-jobs"
-          ? { authorization: request.headers.get("authorization") }
-          : undefined,
+      fromClientToSubgraphs: ({ request, subgraphName }) => {
+        if (subgraphName !== "parse-jobs") return undefined;
+        const token = tokens.get(subgraphName);
+        return {
+          authorization: request.headers.get("authorization"),
+          ...(token === undefined ? {} : { "x-subgraph-token": token }),
+        };
+      },
     },
   };
 }
 
 /** What `hive-gateway supergraph` loads: endpoints from the environment, local defaults. */
 export const gatewayConfig = createGatewayConfig([
-  { name: "parse-jobs", url: process.env.PARSE_JOBS_URL ?? "http://localhost:4000/graphql" },
+  {
+    name: "parse-jobs",
+    url: process.env.PARSE_JOBS_URL ?? "http://localhost:4000/graphql",
+    // The same value as the parse-jobs gateway's SUBGRAPH_TOKEN (unset there: leave it unset).
+    token: process.env.SUBGRAPH_TOKEN || undefined,
+  },
   { name: "documents", url: process.env.DOCUMENTS_URL ?? "http://localhost:4001/graphql" },
 ]);

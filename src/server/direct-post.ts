@@ -4,13 +4,13 @@ import type {
   RequestListener,
   ServerResponse,
 } from "node:http";
-import { type CORSOptions, getCORSHeadersByRequestAndOptions } from "@whatwg-node/server";
 import type { GraphQLParams } from "graphql-yoga";
 import { isAsyncIterable, processRegularResult } from "graphql-yoga";
 import type { Logger } from "pino";
 import type { GatewayMetrics } from "../observability/metrics.js";
 import { noteArrival, noteDeparture } from "../observability/plugin.js";
 import type { Gateway } from "../yoga.js";
+import { corsResponseHeaders } from "./run-mode.js";
 
 /**
  * The direct path: a plain GraphQL POST (`POST /graphql`, a JSON body with a Content-Length
@@ -35,8 +35,8 @@ import type { Gateway } from "../yoga.js";
 export interface DirectPostOptions {
   /** Largest body read here; a larger one goes to Yoga, which refuses it. */
   maxBodyBytes: number;
-  /** Yoga's `cors` option, as given to Yoga: `undefined` allows any origin, `false` none. */
-  cors: CORSOptions | false | undefined;
+  /** The configured CORS origins, as the CORS plugin Yoga runs reads them (`CORS_ORIGINS`). */
+  cors: readonly string[];
   logger: Logger;
   metrics: GatewayMetrics;
 }
@@ -148,18 +148,9 @@ async function serve(
   }
 }
 
-/**
- * The headers Yoga's CORS hook adds to a response: none without an `Origin`, else those its
- * `useCORS` computes from the same option (which reads `{}` for an absent one: any origin).
- */
-function corsHeaders(request: Request, cors: CORSOptions | false | undefined): OutgoingHttpHeaders {
-  if (!request.headers.has("origin")) return {};
-  const computed = getCORSHeadersByRequestAndOptions(request, cors === undefined ? {} : cors);
-  if (computed === null) return {};
-  const headers: OutgoingHttpHeaders = {};
-  // Lower-cased, as Yoga's Headers give them to Node.
-  for (const name in computed) headers[name.toLowerCase()] = computed[name];
-  return headers;
+/** The headers the CORS plugin adds to Yoga's answers (src/server/run-mode.ts), lower-cased. */
+function corsHeaders(request: Request, origins: readonly string[]): OutgoingHttpHeaders {
+  return corsResponseHeaders(origins, "POST", request.headers);
 }
 
 /**

@@ -1,6 +1,6 @@
 import { useCSRFPrevention } from "@graphql-yoga/plugin-csrf-prevention";
 import { GraphQLError } from "graphql";
-import type { CORSOptions, Plugin } from "graphql-yoga";
+import type { Plugin } from "graphql-yoga";
 
 /** The header a browser client must send on requests that skip the CORS preflight (GET, forms). */
 export const CSRF_HEADER = "x-graphql-yoga-csrf";
@@ -25,9 +25,60 @@ export function csrfPlugin(): Plugin {
   };
 }
 
-/** `["*"]`: any origin (Yoga's default); `[]`: no CORS headers (same-origin only); else exactly those. */
-export function corsOptions(origins: string[]): CORSOptions | false | undefined {
-  if (origins.length === 0) return false;
-  if (origins.length === 1 && origins[0] === "*") return undefined;
-  return { origin: origins, methods: ["GET", "POST"], credentials: false };
+/**
+ * The CORS headers of a response, lower-cased, under the configured origins (`CORS_ORIGINS`).
+ * None unless origins are configured, and no `Access-Control-Allow-Origin` for an origin not
+ * listed (never `null`, which sandboxed pages send). `*` is answered as a literal `*`, never as
+ * the caller's origin reflected. `Access-Control-Allow-Credentials` is never sent: callers
+ * authenticate with an `Authorization` header, and cookies have no use here.
+ */
+export function corsResponseHeaders(
+  origins: readonly string[],
+  method: string,
+  headers: Headers,
+): Record<string, string> {
+  if (origins.length === 0) return {};
+  const anyOrigin = origins[0] === "*";
+  const vary: string[] = [];
+  const out: Record<string, string> = {};
+  // With a list, the answer depends on the Origin: a shared cache must not hand it to another.
+  if (!anyOrigin) vary.push("Origin");
+  const origin = headers.get("origin");
+  const allowed = anyOrigin ? "*" : origin !== null && origins.includes(origin) ? origin : null;
+  if (origin !== null && allowed !== null) {
+    out["access-control-allow-origin"] = allowed;
+    if (method === "OPTIONS") {
+      out["access-control-allow-methods"] = "GET, POST";
+      // The headers a browser asks to send (content-type, authorization, the CSRF header…);
+      // without credentials, allowing what it asks for grants nothing it could not do anyway.
+      const requested = headers.get("access-control-request-headers");
+      if (requested !== null) {
+        out["access-control-allow-headers"] = requested;
+        vary.push("Access-Control-Request-Headers");
+      }
+    }
+  }
+  if (vary.length > 0) out.vary = vary.join(", ");
+  return out;
+}
+
+/**
+ * CORS for Yoga's adapter (Yoga's own `cors` option is off: it reflects any origin with
+ * credentials when unconfigured, and answers unlisted origins with `null`). Preflights get 204.
+ * The direct path adds the same headers from `corsResponseHeaders`.
+ */
+export function corsPlugin(origins: readonly string[]): Plugin {
+  // Nothing configured: no hooks, and an OPTIONS request is Yoga's to refuse.
+  if (origins.length === 0) return {};
+  return {
+    onRequest({ request, fetchAPI, endResponse }) {
+      if (request.method !== "OPTIONS") return;
+      // Safari waits for a body on a 204 without a Content-Length.
+      endResponse(new fetchAPI.Response(null, { status: 204, headers: { "content-length": "0" } }));
+    },
+    onResponse({ request, response }) {
+      const headers = corsResponseHeaders(origins, request.method, request.headers);
+      for (const [name, value] of Object.entries(headers)) response.headers.set(name, value);
+    },
+  };
 }
