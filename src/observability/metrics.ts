@@ -1,5 +1,10 @@
 import { Counter, Histogram, Registry } from "prom-client";
 import type { UpstreamAttempt } from "../upstream/client.js";
+import {
+  OPERATION_NAME_LIMITS,
+  OperationNameLabels,
+  type OperationNameLimits,
+} from "./operation-names.js";
 
 /** What one executed GraphQL operation was, for its metrics. */
 export interface OperationSample {
@@ -9,6 +14,11 @@ export interface OperationSample {
   name: string;
   seconds: number;
   hadErrors: boolean;
+  /**
+   * It ran without a request-level error (one with no `path`: a limit or bad variables refused
+   * it). Only such operations count toward their name getting a label of its own.
+   */
+  clean: boolean;
 }
 
 /** The gateway's Prometheus metrics: one registry per gateway, so several can share a process. */
@@ -30,18 +40,21 @@ export interface GatewayMetrics {
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
-/**
- * Operation names come from clients: past this many distinct ones, further names are counted
- * as `other`, so no client can grow /metrics (and this process) without bound.
- */
-export const MAX_OPERATION_NAMES = 100;
-const OTHER_OPERATION = "other";
+/** The label of operations without a name; always its own, as there is only one. */
+export const ANONYMOUS_OPERATION = "anonymous";
+
+/** The operation types, as labelled: what a dropped name's series are removed under. */
+const OPERATION_TYPES = ["query", "mutation", "subscription", "unknown"];
 
 /**
  * Creates the registry and every metric. Label sets seen before are kept as prom-client
  * children, so recording one costs no label hashing: these run on every request.
+ * `nameLimits` and `now` bound operation-name labels (src/observability/operation-names.ts).
  */
-export function createMetrics(): GatewayMetrics {
+export function createMetrics(
+  nameLimits: OperationNameLimits = OPERATION_NAME_LIMITS,
+  now: () => number = () => Date.now(),
+): GatewayMetrics {
   const registry = new Registry();
   const upstreamCalls = new Counter({
     name: "upstream_requests_total",
@@ -104,15 +117,23 @@ export function createMetrics(): GatewayMetrics {
     registers: [registry],
   });
 
-  const names = new Set<string>();
-  const boundedName = (name: string): string => {
-    if (names.has(name)) return name;
-    if (names.size >= MAX_OPERATION_NAMES) return OTHER_OPERATION;
-    names.add(name);
-    return name;
-  };
   // Label children by label values; the key only identifies them, the labels are passed as they are.
   const operationChildren = new Map<string, OperationChildren>();
+  // Operation names come from clients: only names that keep recurring get a label of their own,
+  // and a name that stops being used gives it up, series and all (see operation-names.ts).
+  const names = new OperationNameLabels(
+    nameLimits,
+    (name) => {
+      for (const type of OPERATION_TYPES) {
+        const labels = { operation_type: type, operation_name: name };
+        operations.remove(labels);
+        operationErrors.remove(labels);
+        operationDuration.remove(labels);
+        operationChildren.delete(`${type} ${name}`);
+      }
+    },
+    now,
+  );
   const httpChildren = new Map<string, ReturnType<typeof httpDuration.labels>>();
   const upstreamChildren = new Map<string, UpstreamChildren>();
   const byUpstream = (status: string) =>
@@ -138,8 +159,9 @@ export function createMetrics(): GatewayMetrics {
     recordSharedOperation() {
       sharedOperations.inc();
     },
-    recordOperation({ type, name, seconds, hadErrors }) {
-      const labels = { operation_type: type, operation_name: boundedName(name) };
+    recordOperation({ type, name, seconds, hadErrors, clean }) {
+      const label = name === ANONYMOUS_OPERATION ? name : names.labelFor(name, clean);
+      const labels = { operation_type: type, operation_name: label };
       const operation = cached(operationChildren, `${type} ${labels.operation_name}`, () => ({
         count: operations.labels(labels),
         errors: operationErrors.labels(labels),

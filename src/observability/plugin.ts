@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { getOperationAST } from "graphql";
 import type { Plugin } from "graphql-yoga";
 import type { Logger } from "pino";
-import type { GatewayMetrics } from "./metrics.js";
+import { ANONYMOUS_OPERATION, type GatewayMetrics } from "./metrics.js";
 import { readinessResponse, type UpstreamReadiness } from "./readiness.js";
 
 /** An id the caller sent (a load balancer's, say) is kept when it is short and plain. */
@@ -71,15 +71,19 @@ export function observabilityPlugin({ logger, metrics, readiness }: Observabilit
     onExecute({ args }) {
       const operation = getOperationAST(args.document, args.operationName);
       const type = operation?.operation ?? "unknown";
-      const name = operation?.name?.value ?? "anonymous";
+      const name = operation?.name?.value ?? ANONYMOUS_OPERATION;
       const startedAt = performance.now();
       return {
         onExecuteDone({ result }) {
+          const errors = "errors" in result ? (result.errors ?? []) : [];
           metrics.recordOperation({
             type,
             name,
             seconds: (performance.now() - startedAt) / 1000,
-            hadErrors: "errors" in result && (result.errors?.length ?? 0) > 0,
+            hadErrors: errors.length > 0,
+            // A field's error has a path; one without refused the whole operation (a limit,
+            // bad variables), and such an operation must not earn its name a label.
+            clean: errors.every((error) => error.path !== undefined),
           });
         },
       };

@@ -1,4 +1,5 @@
 import { GraphQLError } from "graphql";
+import type { Redactor } from "./redact.js";
 
 /**
  * The error codes a client may see in `extensions.code`. Upstream answers map onto them in
@@ -47,13 +48,17 @@ export function badUserInput(message: string): GatewayError {
   return new GatewayError("BAD_USER_INPUT", message);
 }
 
-/** Maps a non-2xx upstream answer (after any retries) onto the gateway's error taxonomy. */
+/**
+ * Maps a non-2xx upstream answer (after any retries) onto the gateway's error taxonomy; the
+ * credential the call was made with is taken out of what the answer said (`redactor`).
+ */
 export function errorForUpstreamAnswer(
   status: number,
   body: string,
   retryAfterSeconds: number | undefined,
+  redactor: Redactor,
 ): GatewayError {
-  const detail = readableDetail(body);
+  const detail = readableDetail(body, redactor);
   const said = detail ? `: ${detail}` : "";
   const options: GatewayErrorOptions = { upstreamStatus: status };
   switch (status) {
@@ -92,27 +97,42 @@ const MAX_DETAIL_LENGTH = 500;
 /**
  * Turns an error body into one readable line: FastAPI's `{"detail": "…"}` or its validation list
  * `{"detail": [{"loc": [...], "msg": "..."}]}` (each `msg` with where it applies), else the text.
+ * Validation items' `input` (what was sent, which the gateway knows) is never shown.
+ *
+ * The key is taken out of the decoded text, never the raw body: a JSON-escaped key
+ * (`sk\u002dtest`) is only the key once decoded. The line is redacted whole before it is
+ * shortened, so a cut cannot leave part of a key behind.
  */
-export function readableDetail(body: string): string {
+export function readableDetail(body: string, redactor: Redactor): string {
   let text = body.trim();
   try {
     const parsed: unknown = JSON.parse(body);
     const detail = isRecord(parsed) ? parsed.detail : undefined;
     if (typeof detail === "string") text = detail;
-    else if (Array.isArray(detail)) text = detail.map(describeValidationItem).join("; ");
-    else if (detail !== undefined) text = JSON.stringify(detail);
+    else if (Array.isArray(detail)) {
+      text = detail.map((item) => describeValidationItem(item, redactor)).join("; ");
+    } else if (detail !== undefined) text = JSON.stringify(detail);
   } catch {
     // Not JSON (an HTML error page from a proxy, say): keep the raw text, shortened below.
   }
-  text = text.replace(/\s+/g, " ");
+  // Scrubbed whole as well as item by item: a key split across two items is caught here.
+  text = redactor.scrub(text).replace(/\s+/g, " ");
   return text.length > MAX_DETAIL_LENGTH ? `${text.slice(0, MAX_DETAIL_LENGTH)}…` : text;
 }
 
-function describeValidationItem(item: unknown): string {
-  if (!isRecord(item)) return JSON.stringify(item);
+/** `loc: msg` of one FastAPI validation item, each part redacted, the whole scrubbed. */
+function describeValidationItem(item: unknown, redactor: Redactor): string {
+  if (!isRecord(item)) return redactor.scrub(JSON.stringify(item) ?? "");
   const msg = typeof item.msg === "string" ? item.msg : JSON.stringify(item);
-  const loc = Array.isArray(item.loc) ? item.loc.filter((part) => part !== "query").join(".") : "";
-  return loc ? `${loc}: ${msg}` : msg;
+  const loc = Array.isArray(item.loc)
+    ? item.loc
+        .filter((part) => part !== "query")
+        .map((part) => redactor.redact(String(part)))
+        .join(".")
+    : "";
+  // Each part redacted first keeps the rest of a part readable; the scrub then catches a key
+  // split between `loc` and `msg`.
+  return redactor.scrub(loc ? `${loc}: ${redactor.redact(msg)}` : redactor.redact(msg));
 }
 
 /** True for a plain JSON object. */
