@@ -3,13 +3,30 @@
  * Nothing else in the gateway reads `process.env`.
  */
 
+import {
+  boolean,
+  ConfigError,
+  DEFAULT_BASE_URL,
+  type Env,
+  integer,
+  oneOf,
+  optionalString,
+  parseBaseUrl,
+  parseOrigins,
+} from "./config-env.js";
+
+export { ConfigError, DEFAULT_BASE_URL } from "./config-env.js";
+
 /** The gateway's validated settings. */
 export interface Config {
   /** Fallback credential for callers that send no `Authorization` header. */
   apiKey: string | undefined;
   /** Where LlamaCloud (or a stand-in) answers, without a trailing slash. */
   baseUrl: string;
-  /** True when neither key nor base URL was given: `npm start` then runs the embedded demo upstream. */
+  /**
+   * True when neither key nor base URL was given outside production: `npm start` then runs the
+   * embedded demo upstream. In production the same settings mean LlamaCloud, callers' own keys.
+   */
   demoMode: boolean;
   port: number;
   /** Per upstream attempt. */
@@ -28,11 +45,14 @@ export interface Config {
   maxPageSize: number;
   /** Most ids sent to the upstream in one `job_ids` lookup. */
   lookupBatchSize: number;
-  /**
-   * Identical work in flight is shared (same credential only): a query identical to one still
-   * running takes its result, and an upstream call another request is waiting for is not sent twice.
-   */
+  /** An upstream call another request of the same credential is waiting for is not sent twice. */
   deduplicateUpstream: boolean;
+  /** A query identical to one still running (same credential) takes that one's result. */
+  shareExecutions: boolean;
+  /** Shared work is joined only if its reads began at most this long before the request, in ms. */
+  sharedWorkMaxAgeMs: number;
+  /** Deep-freezes results of shareable executions, so code that mutates one fails (tests only). */
+  freezeSharedResults: boolean;
   /** Plain GraphQL POSTs skip Yoga's Fetch adapter (src/server/direct-post.ts). */
   directPost: boolean;
   /** `NODE_ENV=production`: the defaults below turn the developer conveniences off. */
@@ -43,8 +63,10 @@ export interface Config {
   introspection: boolean;
   /** Say "Did you mean …?" in validation errors (it leaks field names when introspection is off). */
   fieldSuggestions: boolean;
-  /** Origins allowed by CORS; `["*"]` for any, `[]` for none (same-origin only). */
+  /** Origins allowed by CORS (`CORS_ORIGINS`); `["*"]` for any, `[]` (the default) for none. */
   corsOrigins: string[];
+  /** When set, operations naming `_service` or `_entities` must carry it in `x-subgraph-token`. */
+  subgraphToken: string | undefined;
   /** Abuse limits checked before execution (see src/limits/). */
   limits: QueryLimits;
   /** Largest request body accepted, in bytes. */
@@ -61,6 +83,16 @@ export interface Config {
   responseCacheMaxEntries: number;
   /** Longest wait for in-flight requests on SIGTERM before the process exits anyway, in ms. */
   shutdownTimeoutMs: number;
+  /** On SIGTERM, how long the server keeps listening while every answer closes its connection. */
+  shutdownDrainMs: number;
+  /** Longest a client may take to send a request's headers (or its first byte), in ms. */
+  headersTimeoutMs: number;
+  /** Longest a client may take to send a whole request, headers and body, in ms. */
+  requestBodyTimeoutMs: number;
+  /** How long an idle keep-alive connection is kept open, in ms. */
+  keepAliveTimeoutMs: number;
+  /** Most client connections open at once; beyond it new ones are closed when accepted. */
+  maxConnections: number;
 }
 
 /** Sizes above which an operation is refused before it runs. */
@@ -76,15 +108,6 @@ export interface QueryLimits {
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-export const DEFAULT_BASE_URL = "https://api.cloud.llamaindex.ai";
-
-/** Thrown for a bad environment variable; the message names the variable and what it expected. */
-export class ConfigError extends Error {
-  override name = "ConfigError";
-}
-
-type Env = Record<string, string | undefined>;
-
 /** Reads and validates the configuration from an environment (defaults to `process.env`). */
 export function loadConfig(env: Env = process.env): Config {
   const apiKey = optionalString(env, "LLAMA_CLOUD_API_KEY");
@@ -92,7 +115,11 @@ export function loadConfig(env: Env = process.env): Config {
   return {
     apiKey,
     baseUrl: rawBaseUrl === undefined ? DEFAULT_BASE_URL : parseBaseUrl(rawBaseUrl),
-    demoMode: apiKey === undefined && rawBaseUrl === undefined,
+    // Production never serves seeded data: unconfigured, it is LlamaCloud with callers' own keys.
+    demoMode:
+      optionalString(env, "NODE_ENV") !== "production" &&
+      apiKey === undefined &&
+      rawBaseUrl === undefined,
     port: integer(env, "PORT", 4000, 0, 65535),
     timeoutMs: integer(env, "LLAMA_CLOUD_TIMEOUT_MS", 10_000, 1, 600_000),
     maxRetries: integer(env, "LLAMA_CLOUD_MAX_RETRIES", 2, 0, 10),
@@ -109,6 +136,9 @@ export function loadConfig(env: Env = process.env): Config {
     maxPageSize: integer(env, "MAX_PAGE_SIZE", 100, 1, 1000),
     lookupBatchSize: integer(env, "LOOKUP_BATCH_SIZE", 100, 1, 1000),
     deduplicateUpstream: boolean(env, "UPSTREAM_DEDUPLICATE", true),
+    shareExecutions: boolean(env, "SHARE_EXECUTIONS", true),
+    sharedWorkMaxAgeMs: integer(env, "SHARED_WORK_MAX_AGE_MS", 1000, 0, 600_000),
+    freezeSharedResults: false,
     directPost: boolean(env, "DIRECT_POST", true),
     ...runMode(env),
     limits: {
@@ -123,13 +153,17 @@ export function loadConfig(env: Env = process.env): Config {
     readinessCacheMs: integer(env, "READINESS_CACHE_MS", 5000, 0, 600_000),
     ...responseCache(env),
     shutdownTimeoutMs: integer(env, "SHUTDOWN_TIMEOUT_MS", 10_000, 0, 600_000),
+    ...serving(env),
   };
 }
 
 /** Production turns GraphiQL, introspection and suggestions off unless explicitly turned on. */
 function runMode(
   env: Env,
-): Pick<Config, "production" | "graphiql" | "introspection" | "fieldSuggestions" | "corsOrigins"> {
+): Pick<
+  Config,
+  "production" | "graphiql" | "introspection" | "fieldSuggestions" | "corsOrigins" | "subgraphToken"
+> {
   const production = optionalString(env, "NODE_ENV") === "production";
   const origins = optionalString(env, "CORS_ORIGINS");
   return {
@@ -137,7 +171,51 @@ function runMode(
     graphiql: boolean(env, "GRAPHIQL", !production),
     introspection: boolean(env, "INTROSPECTION", !production),
     fieldSuggestions: boolean(env, "FIELD_SUGGESTIONS", !production),
-    corsOrigins: origins === undefined ? (production ? [] : ["*"]) : parseOrigins(origins),
+    // No CORS unless asked, in every mode: a page on any site could otherwise read through the
+    // server's key (the gateway has no caller authentication of its own).
+    corsOrigins: origins === undefined ? [] : parseOrigins(origins),
+    subgraphToken: subgraphToken(env),
+  };
+}
+
+/** `SUBGRAPH_TOKEN`: optional; a secret, so its value never appears in a message. */
+function subgraphToken(env: Env): string | undefined {
+  const token = optionalString(env, "SUBGRAPH_TOKEN");
+  if (token === undefined) return undefined;
+  // Only visible ASCII can travel in an HTTP header unchanged; short tokens can be guessed.
+  if (!/^[\x21-\x7e]{16,}$/.test(token)) {
+    throw new ConfigError(
+      `SUBGRAPH_TOKEN must be at least 16 visible ASCII characters, no spaces (got ${token.length} characters; value not shown)`,
+    );
+  }
+  return token;
+}
+
+/** What one client may hold of the server: timeouts, the connection cap, the drain window. */
+function serving(
+  env: Env,
+): Pick<
+  Config,
+  | "shutdownDrainMs"
+  | "headersTimeoutMs"
+  | "requestBodyTimeoutMs"
+  | "keepAliveTimeoutMs"
+  | "maxConnections"
+> {
+  const headersTimeoutMs = integer(env, "HEADERS_TIMEOUT_MS", 10_000, 100, 600_000);
+  const requestBodyTimeoutMs = integer(env, "REQUEST_BODY_TIMEOUT_MS", 30_000, 100, 600_000);
+  // The headers are part of the request: Node refuses a headers timeout above the request's.
+  if (headersTimeoutMs > requestBodyTimeoutMs) {
+    throw new ConfigError(
+      `HEADERS_TIMEOUT_MS (${headersTimeoutMs}) must not be above REQUEST_BODY_TIMEOUT_MS (${requestBodyTimeoutMs}): the whole request includes its headers`,
+    );
+  }
+  return {
+    shutdownDrainMs: integer(env, "SHUTDOWN_DRAIN_MS", 1000, 0, 600_000),
+    headersTimeoutMs,
+    requestBodyTimeoutMs,
+    keepAliveTimeoutMs: integer(env, "KEEP_ALIVE_TIMEOUT_MS", 5000, 1, 600_000),
+    maxConnections: integer(env, "MAX_CONNECTIONS", 1000, 1, 1_000_000),
   };
 }
 
@@ -153,87 +231,4 @@ function responseCache(
     ),
     responseCacheMaxEntries: integer(env, "RESPONSE_CACHE_MAX_ENTRIES", 1000, 1, 1_000_000),
   };
-}
-
-function boolean(env: Env, name: string, fallback: boolean): boolean {
-  const raw = optionalString(env, name)?.toLowerCase();
-  if (raw === undefined) return fallback;
-  if (raw === "true" || raw === "1") return true;
-  if (raw === "false" || raw === "0") return false;
-  throw new ConfigError(`${name} must be true, false, 1 or 0 (got ${JSON.stringify(raw)})`);
-}
-
-function oneOf<T extends string>(env: Env, name: string, values: readonly T[], fallback: T): T {
-  const raw = optionalString(env, name);
-  if (raw === undefined) return fallback;
-  const value = values.find((candidate) => candidate === raw);
-  if (value === undefined) {
-    throw new ConfigError(
-      `${name} must be one of ${values.join(", ")} (got ${JSON.stringify(raw)})`,
-    );
-  }
-  return value;
-}
-
-/** `*`, or a comma-separated list of origins such as `https://app.example.com`. */
-function parseOrigins(raw: string): string[] {
-  const origins = raw
-    .split(",")
-    .map((origin) => origin.trim())
-    .filter((origin) => origin !== "");
-  if (origins.length === 1 && origins[0] === "*") return ["*"];
-  for (const origin of origins) {
-    let url: URL | undefined;
-    try {
-      url = new URL(origin);
-    } catch {
-      url = undefined;
-    }
-    if (url === undefined || url.origin !== origin) {
-      throw new ConfigError(
-        `CORS_ORIGINS must be * or a comma-separated list of origins like https://app.example.com, without path or trailing slash (got ${JSON.stringify(origin)})`,
-      );
-    }
-  }
-  return origins;
-}
-
-/** An empty or blank value counts as unset, as shells and `.env` files often leave `FOO=`. */
-function optionalString(env: Env, name: string): string | undefined {
-  const value = env[name]?.trim();
-  return value ? value : undefined;
-}
-
-function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = optionalString(env, name);
-  if (raw === undefined) return fallback;
-  const value = Number(raw);
-  if (!/^-?\d+$/.test(raw) || !Number.isSafeInteger(value) || value < min || value > max) {
-    throw new ConfigError(
-      `${name} must be a whole number from ${min} to ${max} (got ${JSON.stringify(raw)})`,
-    );
-  }
-  return value;
-}
-
-function parseBaseUrl(raw: string): string {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new ConfigError(
-      `LLAMA_CLOUD_BASE_URL must be an absolute http(s) URL such as ${DEFAULT_BASE_URL} (got ${JSON.stringify(raw)})`,
-    );
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw new ConfigError(
-      `LLAMA_CLOUD_BASE_URL must use http or https (got ${JSON.stringify(url.protocol)})`,
-    );
-  }
-  if (url.search || url.hash || url.username || url.password) {
-    throw new ConfigError(
-      "LLAMA_CLOUD_BASE_URL must not carry a query, a fragment or credentials: put the key in LLAMA_CLOUD_API_KEY",
-    );
-  }
-  return url.href.replace(/\/+$/, "");
 }

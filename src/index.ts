@@ -1,7 +1,7 @@
-import { createServer } from "node:http";
 import { type Config, ConfigError, loadConfig } from "./config.js";
 import { DEMO_KEY, startDemoUpstream } from "./demo-upstream/server.js";
 import { createLogger } from "./observability/logging.js";
+import { createGatewayServer } from "./server/http-server.js";
 import { drainServer } from "./server/shutdown.js";
 import { closeUpstreamConnections } from "./upstream/http.js";
 import { createListener, createRuntime } from "./yoga.js";
@@ -25,15 +25,21 @@ async function main(): Promise<void> {
     closeDemo = demo.close;
     config = { ...config, baseUrl: demo.url, apiKey: DEMO_KEY };
     logger.info(
-      `Demo mode: neither LLAMA_CLOUD_API_KEY nor LLAMA_CLOUD_BASE_URL is set, so the embedded demo upstream (seeded data) serves ${demo.url}/api/v2/parse`,
+      `Demo mode: neither LLAMA_CLOUD_API_KEY nor LLAMA_CLOUD_BASE_URL is set, so the embedded demo upstream (seeded data) serves ${demo.url}/api/v2/parse. To leave it, set LLAMA_CLOUD_API_KEY, or LLAMA_CLOUD_BASE_URL, or NODE_ENV=production (LlamaCloud with callers' own keys).`,
     );
   } else if (config.apiKey === undefined) {
     logger.info(
-      "No LLAMA_CLOUD_API_KEY: every caller must send its own Authorization: Bearer header.",
+      `No LLAMA_CLOUD_API_KEY: every caller must send its own Authorization: Bearer header (upstream ${config.baseUrl}).`,
+    );
+  } else {
+    // The gateway authenticates nobody: whoever reaches it reads the account behind the key.
+    logger.warn(
+      "LLAMA_CLOUD_API_KEY is used for every caller without an Authorization header, and the gateway authenticates no caller: anyone who can reach it reads that account's jobs. Keep it reachable only by your own services (private network, or an authenticating proxy in front).",
     );
   }
   const runtime = createRuntime(config, logger);
-  const server = createServer(createListener(config, runtime));
+  const gateway = createGatewayServer(config, createListener(config, runtime));
+  const { server } = gateway;
   server.on("error", (error) => {
     logger.fatal(`Could not listen on port ${config.port}: ${error.message}`);
     process.exit(1);
@@ -51,10 +57,15 @@ async function main(): Promise<void> {
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ msg: "shutting down: finishing in-flight requests", signal });
+    logger.info({
+      msg: "shutting down: every answer now closes its connection",
+      signal,
+      drainMs: config.shutdownDrainMs,
+    });
     // Load balancers polling /readiness stop sending traffic while the rest drains.
     runtime.readiness.drain();
-    void drainServer(server, logger, config.shutdownTimeoutMs, async () => {
+    const times = { drainMs: config.shutdownDrainMs, timeoutMs: config.shutdownTimeoutMs };
+    void drainServer(gateway, logger, times, async () => {
       closeUpstreamConnections();
       await closeDemo();
     }).then(() => {

@@ -52,6 +52,68 @@ describe("loadConfig", () => {
     expect(loadConfig({ LLAMA_CLOUD_BASE_URL: "http://127.0.0.1:9" }).demoMode).toBe(false);
   });
 
+  it("never runs the demo in production: unconfigured, it is LlamaCloud with callers' own keys", () => {
+    expect(loadConfig({ NODE_ENV: "production" })).toMatchObject({
+      demoMode: false,
+      apiKey: undefined,
+      baseUrl: DEFAULT_BASE_URL,
+    });
+    expect(loadConfig({ NODE_ENV: "development" }).demoMode).toBe(true);
+    expect(loadConfig({ NODE_ENV: " " }).demoMode).toBe(true);
+  });
+
+  it("reads SUBGRAPH_TOKEN, and refuses a weak one without showing it", () => {
+    expect(loadConfig({}).subgraphToken).toBeUndefined();
+    expect(loadConfig({ SUBGRAPH_TOKEN: " s3cret-s3cret-s3cret " }).subgraphToken).toBe(
+      "s3cret-s3cret-s3cret",
+    );
+    for (const weak of ["short-secret", "sixteen chars ok", "sixteen-chars-ü-ok"]) {
+      expect(() => loadConfig({ SUBGRAPH_TOKEN: weak })).toThrow(ConfigError);
+      expect(() => loadConfig({ SUBGRAPH_TOKEN: weak })).toThrow(
+        `SUBGRAPH_TOKEN must be at least 16 visible ASCII characters, no spaces (got ${weak.length} characters; value not shown)`,
+      );
+    }
+  });
+
+  it("bounds slow and idle clients and drains on shutdown by default, and reads the overrides", () => {
+    expect(loadConfig({})).toMatchObject({
+      headersTimeoutMs: 10_000,
+      requestBodyTimeoutMs: 30_000,
+      keepAliveTimeoutMs: 5000,
+      maxConnections: 1000,
+      shutdownDrainMs: 1000,
+    });
+    expect(
+      loadConfig({
+        HEADERS_TIMEOUT_MS: "2000",
+        REQUEST_BODY_TIMEOUT_MS: "2000",
+        KEEP_ALIVE_TIMEOUT_MS: "65000",
+        MAX_CONNECTIONS: "50",
+        SHUTDOWN_DRAIN_MS: "0",
+      }),
+    ).toMatchObject({
+      headersTimeoutMs: 2000,
+      requestBodyTimeoutMs: 2000,
+      keepAliveTimeoutMs: 65_000,
+      maxConnections: 50,
+      shutdownDrainMs: 0,
+    });
+    for (const [env, message] of [
+      [{ HEADERS_TIMEOUT_MS: "0" }, "HEADERS_TIMEOUT_MS must be a whole number from 100 to 600000"],
+      [{ KEEP_ALIVE_TIMEOUT_MS: "0" }, "KEEP_ALIVE_TIMEOUT_MS must be a whole number from 1"],
+      [{ MAX_CONNECTIONS: "0" }, "MAX_CONNECTIONS must be a whole number from 1 to 1000000"],
+      [{ SHUTDOWN_DRAIN_MS: "-1" }, "SHUTDOWN_DRAIN_MS must be a whole number from 0 to 600000"],
+      // Node itself refuses a headers timeout above the whole request's: said at start, by name.
+      [
+        { HEADERS_TIMEOUT_MS: "40000" },
+        "HEADERS_TIMEOUT_MS (40000) must not be above REQUEST_BODY_TIMEOUT_MS (30000)",
+      ],
+    ] as const) {
+      expect(() => loadConfig(env)).toThrow(ConfigError);
+      expect(() => loadConfig(env)).toThrow(message);
+    }
+  });
+
   it.each([
     [{ PORT: "eighty" }, 'PORT must be a whole number from 0 to 65535 (got "eighty")'],
     [{ PORT: "70000" }, 'PORT must be a whole number from 0 to 65535 (got "70000")'],

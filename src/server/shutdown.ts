@@ -1,34 +1,51 @@
-import type { Server } from "node:http";
 import type { Logger } from "pino";
+import type { GatewayServer } from "./http-server.js";
 
-/** How often connections that finished their last request are closed while draining. */
-const IDLE_SWEEP_MS = 50;
+/** How long shutdown keeps serving, and how long it may take in all. */
+export interface DrainTimes {
+  /** The drain window: still listening, every answer closes its connection. */
+  drainMs: number;
+  /** From the signal until whatever is still open is cut. */
+  timeoutMs: number;
+}
 
 /**
- * Graceful shutdown: stop accepting connections, let in-flight requests finish, close keep-alive
- * connections as soon as they go idle (`server.close()` alone would wait for their timeout), then
- * run `cleanup`. After `timeoutMs` whatever is still open is cut. Resolves when the server is closed.
+ * Graceful shutdown, in an order that loses no request a client has written:
+ * 1. at once, every answer (those in flight included) carries `Connection: close`, so each
+ *    keep-alive client learns with its next answer to stop using its connection;
+ * 2. for the drain window the server keeps listening and serving, so a request written on a
+ *    connection open at the signal is answered, never reset (HTTP/1.1 clients do not retry a POST);
+ * 3. then the listener closes, with the connections that are idle or never sent a byte; requests
+ *    in flight finish and their connections close behind them;
+ * 4. `timeoutMs` after the signal, whatever is still open is cut.
+ * Then `cleanup` runs. Resolves when the server is closed.
  */
 export function drainServer(
-  server: Server,
+  gateway: GatewayServer,
   logger: Logger,
-  timeoutMs: number,
+  times: DrainTimes,
   cleanup: () => Promise<void>,
 ): Promise<void> {
+  const { server } = gateway;
+  gateway.startDraining();
   return new Promise((resolve) => {
-    const sweep = setInterval(() => server.closeIdleConnections(), IDLE_SWEEP_MS);
     const deadline = setTimeout(() => {
       logger.warn({
         msg: "shutdown deadline reached: closing the remaining connections",
-        timeoutMs,
+        timeoutMs: times.timeoutMs,
       });
       server.closeAllConnections();
-    }, timeoutMs);
-    server.close(() => {
-      clearInterval(sweep);
-      clearTimeout(deadline);
-      cleanup().finally(resolve);
-    });
-    server.closeIdleConnections();
+    }, times.timeoutMs);
+    const closeListener = () => {
+      logger.info("drain window over: no longer accepting connections");
+      server.close(() => {
+        clearTimeout(deadline);
+        cleanup().finally(resolve);
+      });
+      // `server.close()` has closed the idle keep-alive connections; these are the others that
+      // hold no request.
+      gateway.closeUnusedConnections();
+    };
+    setTimeout(closeListener, Math.min(times.drainMs, times.timeoutMs));
   });
 }

@@ -1,7 +1,7 @@
-import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { TypedDocumentNode } from "@graphql-typed-document-node/core";
 import { print } from "graphql";
+import type { Plugin } from "graphql-yoga";
 import type { Logger } from "pino";
 import { type Config, loadConfig } from "../../src/config.js";
 import {
@@ -10,6 +10,7 @@ import {
   type DemoUpstreamOptions,
   startDemoUpstream,
 } from "../../src/demo-upstream/server.js";
+import { createGatewayServer } from "../../src/server/http-server.js";
 import { createListener, createRuntime } from "../../src/yoga.js";
 
 /** A GraphQL answer as it came over the wire. */
@@ -43,6 +44,8 @@ export interface StackOptions {
   config?: Partial<Config>;
   /** A logger to read the gateway's log lines from (default: silent). */
   logger?: Logger;
+  /** Plugins to run after the gateway's own (a stand-in for one added later). */
+  plugins?: Plugin[];
 }
 
 /** The gateway's configuration against a demo upstream: the demo's key, fast retries, no logs. */
@@ -54,6 +57,8 @@ export function demoConfig(demo: DemoUpstream, overrides: Partial<Config> = {}):
     demoMode: false,
     retryBaseDelayMs: 5,
     logLevel: "silent",
+    // Every shared result is frozen in tests: code that mutates one throws instead of leaking.
+    freezeSharedResults: true,
     ...overrides,
   };
 }
@@ -63,7 +68,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const demo = await startDemoUpstream(options.demo);
   const config = demoConfig(demo, options.config);
   const runtime = createRuntime(config, options.logger);
-  const server: Server = createServer(createListener(config, runtime));
+  const { server } = createGatewayServer(config, createListener(config, runtime, options.plugins));
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const gatewayUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
   return {
