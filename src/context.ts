@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type { Config } from "./config.js";
 import { chooseAuthorization } from "./credentials.js";
+import { Freshness } from "./freshness.js";
 import { createJobLoader, type JobLoader } from "./loaders/job-loader.js";
 import { departureOfSignal, type OnDeparture, RequestInterest } from "./request-interest.js";
 import { CallBudget } from "./upstream/call-budget.js";
@@ -26,6 +27,8 @@ export interface GatewayContext {
   readonly seen: { activeJob: boolean };
   /** Who still waits for this request's upstream work; shared executions join it. */
   readonly interest: RequestInterest;
+  /** How old the reads behind this answer may be, and how old they are. */
+  readonly freshness: Freshness;
 }
 
 /** The request's own GraphQL parameters, as Yoga adds them to the context it hands plugins. */
@@ -68,7 +71,9 @@ export function createGatewayContext(
   // Every upstream attempt of this request, retries included, comes out of one budget, and the
   // request is answered by its deadline whatever the upstream does.
   const budget = new CallBudget(config.maxUpstreamCalls);
-  const deadline = { at: performance.now() + config.requestTimeoutMs, ms: config.requestTimeoutMs };
+  const arrivedAt = performance.now();
+  const deadline = { at: arrivedAt + config.requestTimeoutMs, ms: config.requestTimeoutMs };
+  const freshness = new Freshness(arrivedAt, config.sharedWorkMaxAgeMs);
   const listParseJobs = async (list: ListRequest): Promise<ListPage> => {
     if (typeof authorization !== "string") throw authorization;
     const page = await upstream.listParseJobs(list, {
@@ -77,6 +82,7 @@ export function createGatewayContext(
       signal: interest.signal,
       deadline,
       budget,
+      freshness,
     });
     // Only worth a loop over the items when a cache will read the answer.
     if (watchStatuses && !seen.activeJob) {
@@ -99,5 +105,6 @@ export function createGatewayContext(
     },
     seen,
     interest,
+    freshness,
   };
 }

@@ -1,6 +1,11 @@
 import { type RequestListener, ServerResponse } from "node:http";
 import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
-import { createYoga, type YogaServerInstance } from "graphql-yoga";
+import {
+  createYoga,
+  type Plugin,
+  type YogaServerInstance,
+  type YogaServerOptions,
+} from "graphql-yoga";
 import type { Logger } from "pino";
 import { responseCachePlugin } from "./cache/response-cache.js";
 import type { Config } from "./config.js";
@@ -18,8 +23,10 @@ import { UpstreamReadiness } from "./observability/readiness.js";
 import { departureOfResponse } from "./request-interest.js";
 import { subgraphSchema } from "./schema/index.js";
 import { clientErrorsPlugin } from "./server/client-errors.js";
+import { handledByDirectPath, hooksTheDirectPathSkips } from "./server/direct-path-guard.js";
 import { directPostListener } from "./server/direct-post.js";
-import { corsOptions, csrfPlugin } from "./server/run-mode.js";
+import { corsPlugin, csrfPlugin } from "./server/run-mode.js";
+import { subgraphTokenPlugin } from "./server/subgraph-token.js";
 import { sharedExecutionPlugin } from "./shared-execution.js";
 import { UpstreamClient } from "./upstream/client.js";
 
@@ -81,7 +88,17 @@ export function createRuntime(
 export function createGateway(
   config: Config,
   runtime: GatewayRuntime = createRuntime(config),
+  extraPlugins: Plugin[] = [],
 ): Gateway {
+  return createYoga(gatewayOptions(config, runtime, extraPlugins));
+}
+
+/** Yoga's options for a configuration; `extraPlugins` run after the gateway's own. */
+function gatewayOptions(
+  config: Config,
+  runtime: GatewayRuntime,
+  extraPlugins: Plugin[],
+): YogaServerOptions<Record<string, unknown>, GatewayContext> {
   const { logger, metrics, readiness } = runtime;
   const upstream = new UpstreamClient({
     ...config,
@@ -94,7 +111,7 @@ export function createGateway(
       logUpstreamAttempt(logger, attempt);
     },
   });
-  return createYoga<Record<string, unknown>, GatewayContext>({
+  return {
     // The subgraph schema: the client schema plus `_service`/`_entities`, so apps and federation
     // routers share this one endpoint.
     schema: subgraphSchema,
@@ -110,15 +127,18 @@ export function createGateway(
     maskedErrors: { isDev: false },
     // Arrays of operations are refused (graphql-cop's batching check): one operation per request.
     batching: false,
-    cors: corsOptions(config.corsOrigins),
+    // Yoga's own CORS reflects any origin with credentials when unconfigured: corsPlugin instead.
+    cors: false,
     logging: yogaLogger(logger),
     // requestBodyLimit() enforces the body limit at a fraction of the cost of Yoga's own check.
     maxRequestBodySize: false,
     plugins: [
-      requestBodyLimit(config.maxBodyBytes),
-      observabilityPlugin({ logger, metrics, readiness }),
-      csrfPlugin(),
-      clientErrorsPlugin(),
+      handledByDirectPath(corsPlugin(config.corsOrigins)),
+      handledByDirectPath(requestBodyLimit(config.maxBodyBytes)),
+      handledByDirectPath(observabilityPlugin({ logger, metrics, readiness })),
+      handledByDirectPath(csrfPlugin()),
+      handledByDirectPath(clientErrorsPlugin()),
+      subgraphTokenPlugin(config.subgraphToken),
       armorPlugin(config),
       directiveLimitPlugin(config.limits.maxDirectives),
       introspectionPlugin(config),
@@ -126,9 +146,15 @@ export function createGateway(
       ...(config.responseCacheTtlMs > 0 ? [responseCachePlugin(config)] : []),
       compiledExecution(),
       // Last: it wraps whichever executor the plugins before it chose.
-      ...(config.deduplicateUpstream
-        ? [sharedExecutionPlugin(() => metrics.recordSharedOperation())]
+      ...(config.shareExecutions
+        ? [
+            sharedExecutionPlugin({
+              onShared: () => metrics.recordSharedOperation(),
+              freezeResults: config.freezeSharedResults,
+            }),
+          ]
         : []),
+      ...extraPlugins,
     ],
     // Both Yoga's Node adapter and the direct path hand over Node's `res`: its closing before the
     // answer is written is how a request learns that its client hung up.
@@ -137,7 +163,7 @@ export function createGateway(
         departure: res instanceof ServerResponse ? departureOfResponse(res) : undefined,
         onLoaderBatch: (size) => metrics.recordLoaderBatch(size),
       }),
-  });
+  };
 }
 
 /**
@@ -147,13 +173,24 @@ export function createGateway(
 export function createListener(
   config: Config,
   runtime: GatewayRuntime = createRuntime(config),
+  extraPlugins: Plugin[] = [],
 ): RequestListener {
-  const gateway = createGateway(config, runtime);
+  const options = gatewayOptions(config, runtime, extraPlugins);
+  const gateway = createYoga(options);
   if (!config.directPost) return gateway;
   const { logger, metrics } = runtime;
+  // Yoga's own HTTP-level plugins, read off a server with the same options and none of ours.
+  const skipped = hooksTheDirectPathSkips(gateway, createYoga({ ...options, plugins: [] }));
+  if (skipped.length > 0) {
+    logger.warn({
+      msg: "direct path off: a plugin has HTTP-level hooks it does not reproduce, so every request goes through Yoga's adapter",
+      hooks: skipped,
+    });
+    return gateway;
+  }
   return directPostListener(gateway, {
     maxBodyBytes: config.maxBodyBytes,
-    cors: corsOptions(config.corsOrigins),
+    cors: config.corsOrigins,
     logger,
     metrics,
   });

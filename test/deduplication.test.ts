@@ -140,20 +140,70 @@ describe("identical work in flight is shared", () => {
   });
 });
 
-describe("with UPSTREAM_DEDUPLICATE=false", () => {
-  it("runs every query and sends every call", async () => {
-    const stack = await startStack({
-      demo: { tenants: { [KEYS.a]: generateJobs(1, 30) } },
-      config: { apiKey: undefined, deduplicateUpstream: false },
+describe("each kind of sharing has its own switch", () => {
+  for (const [name, config, expected] of [
+    [
+      "UPSTREAM_DEDUPLICATE=false, SHARE_EXECUTIONS=false",
+      { deduplicateUpstream: false, shareExecutions: false },
+      { upstream: 10, executions: 0, calls: 0 },
+    ],
+    [
+      "SHARE_EXECUTIONS=false",
+      { shareExecutions: false },
+      { upstream: 1, executions: 0, calls: 9 },
+    ],
+    [
+      "UPSTREAM_DEDUPLICATE=false",
+      { deduplicateUpstream: false },
+      { upstream: 1, executions: 9, calls: 0 },
+    ],
+  ] as const) {
+    it(`${name}: ten identical queries cost ${expected.upstream} upstream call(s)`, async () => {
+      const stack = await startStack({
+        demo: { tenants: { [KEYS.a]: generateJobs(1, 30) } },
+        config: { apiKey: undefined, ...config },
+      });
+      try {
+        stack.demo.inject({ delayMs: 400, times: 10 });
+        const shared = await sharing(stack, () => concurrently(stack, 10));
+        expect(stack.demo.listCalls()).toBe(expected.upstream);
+        expect(shared).toMatchObject({ executions: expected.executions, calls: expected.calls });
+        for (const answer of shared.result) expect(ids(answer)).toHaveLength(5);
+      } finally {
+        await stack.close();
+      }
     });
-    try {
-      stack.demo.inject({ delayMs: 400, times: 10 });
-      const shared = await sharing(stack, () => concurrently(stack, 10));
-      expect(stack.demo.listCalls()).toBe(10);
-      expect(shared).toMatchObject({ executions: 0, calls: 0 });
-      for (const answer of shared.result) expect(ids(answer)).toHaveLength(5);
-    } finally {
-      await stack.close();
-    }
-  });
+  }
+});
+
+describe("SHARED_WORK_MAX_AGE_MS", () => {
+  const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  for (const kind of ["an execution", "an upstream call"] as const) {
+    it(`joins ${kind} begun shortly before, and never one older than the bound`, async () => {
+      const stack = await startStack({
+        demo: { tenants: { [KEYS.a]: generateJobs(1, 30) } },
+        config: {
+          apiKey: undefined,
+          sharedWorkMaxAgeMs: 300,
+          // Calls alone: executions unshared, so only the upstream call can be joined.
+          shareExecutions: kind === "an execution",
+        },
+      });
+      try {
+        stack.demo.inject({ delayMs: 1200, times: 3 });
+        const first = concurrently(stack, 1);
+        await wait(100);
+        const fresh = concurrently(stack, 1);
+        await wait(600);
+        // 700 ms after the first read began: too old for this one, which reads afresh.
+        const late = concurrently(stack, 1);
+        const answers = (await Promise.all([first, fresh, late])).flat();
+        expect(stack.demo.listCalls()).toBe(2);
+        for (const answer of answers) expect(ids(answer)).toHaveLength(5);
+      } finally {
+        await stack.close();
+      }
+    });
+  }
 });

@@ -1,7 +1,9 @@
+import type { Freshness } from "../freshness.js";
 import { budgetExhausted, type CallBudget } from "./call-budget.js";
 import { errorForUpstreamAnswer, GatewayError } from "./errors.js";
 import { type HttpAnswer, httpGet, TransportError } from "./http.js";
 import { type ListPage, parseListPage } from "./list-response.js";
+import { redactorFor } from "./redact.js";
 import { backoffMs, isRetryable, retryAfterMs, sleep } from "./retry.js";
 import { SharedCalls } from "./shared-calls.js";
 
@@ -28,6 +30,8 @@ export interface CallScope {
   deadline?: { at: number; ms: number };
   /** The request's upstream attempts left (`MAX_UPSTREAM_CALLS`), retries included. */
   budget?: CallBudget;
+  /** How old a call in flight may be to be joined; told of every read the answer rests on. */
+  freshness?: Freshness;
 }
 
 /** What one HTTP attempt to the upstream came to, for metrics and logs (never the credential). */
@@ -96,11 +100,15 @@ export class UpstreamClient {
     for (const [name, value] of request.filter) url.searchParams.append(name, value);
     url.searchParams.set("page_size", String(request.pageSize));
     if (request.pageToken !== null) url.searchParams.set("page_token", request.pageToken);
-    if (!this.options.deduplicate) return this.fetchPage(url, scope, scope.signal);
+    if (!this.options.deduplicate) {
+      scope.freshness?.noteRead(performance.now());
+      return this.fetchPage(url, scope, scope.signal);
+    }
     // The credential is part of the key: callers with different keys never share an answer.
     return this.shared.run(
       `${scope.authorization}\n${url.href}`,
       scope.signal,
+      scope.freshness,
       (signal) => this.fetchPage(url, scope, signal),
       this.options.onDeduplicated,
     );
@@ -138,7 +146,7 @@ export class UpstreamClient {
         outcome = answer.status;
         if (answer.status >= 200 && answer.status < 300) {
           this.observe(outcome, startedAt, attempt, false, requestId);
-          return parseListPage(answer.body, answer.status, (text) => redact(text, authorization));
+          return parseListPage(answer.body, answer.status, redactorFor(authorization));
         }
         failure = answerFailure(answer, authorization);
       } catch (error) {
@@ -193,8 +201,10 @@ function answerFailure(answer: HttpAnswer, authorization: string): Failure {
   return {
     error: errorForUpstreamAnswer(
       answer.status,
-      redact(answer.body, authorization),
+      answer.body,
       retryAfterSeconds,
+      // The answer's text is redacted once decoded (see readableDetail), never as raw bytes.
+      redactorFor(authorization),
     ),
     retryable: isRetryable(answer.status),
     askedWaitMs,
@@ -232,13 +242,4 @@ export function requestTimeout(ms: number | undefined): GatewayError {
     "REQUEST_TIMEOUT",
     `LlamaCloud did not answer within this request's deadline${ms === undefined ? "" : ` of ${ms} ms`} (REQUEST_TIMEOUT_MS)`,
   );
-}
-
-/**
- * Removes the caller's key from upstream text before any of it reaches an error message: an
- * upstream (or a proxy in front of it) that echoes the request must not leak the key.
- */
-function redact(text: string, authorization: string): string {
-  const key = authorization.replace(/^Bearer\s+/i, "");
-  return key.length >= 4 ? text.split(key).join("[redacted]") : text;
 }

@@ -1,8 +1,11 @@
+import type { Freshness } from "../freshness.js";
 import type { ListPage } from "./list-response.js";
 
 /** A call in flight and how many requests still wait for it. */
 interface SharedCall {
   readonly result: Promise<ListPage>;
+  /** When it was sent (`performance.now()` time): too old a call is not joined. */
+  readonly startedAt: number;
   readonly controller: AbortController;
   waiting: number;
 }
@@ -13,7 +16,8 @@ interface SharedCall {
  * (its client hung up, its deadline passed) stops waiting at once; the call itself goes on while
  * any request still waits for it, and is aborted, freeing its connection and skipping its
  * retries, when the last one leaves. A call that settles or is abandoned is forgotten at once,
- * so nobody ever joins a call that is over.
+ * so nobody ever joins a call that is over, and a call begun longer ago than the joining
+ * request's freshness allows is not joined either (src/freshness.ts).
  */
 export class SharedCalls {
   private readonly inFlight = new Map<string, SharedCall>();
@@ -25,23 +29,28 @@ export class SharedCalls {
   run(
     key: string,
     signal: AbortSignal | undefined,
+    freshness: Freshness | undefined,
     start: (signal: AbortSignal) => Promise<ListPage>,
     onJoined?: () => void,
   ): Promise<ListPage> {
     if (signal?.aborted) return Promise.reject(signal.reason);
     let call = this.inFlight.get(key);
-    if (call !== undefined) {
+    if (call !== undefined && (freshness === undefined || freshness.accepts(call.startedAt))) {
       onJoined?.();
     } else {
+      // None in flight, or one begun too long before this request arrived: a fresh call, which
+      // later requests join instead (the old one goes on for those already waiting).
       const controller = new AbortController();
       const started: SharedCall = {
         result: start(controller.signal).finally(() => this.forget(key, started)),
+        startedAt: performance.now(),
         controller,
         waiting: 0,
       };
       call = started;
       this.inFlight.set(key, call);
     }
+    freshness?.noteRead(call.startedAt);
     call.waiting++;
     return signal === undefined ? call.result : this.waitFor(key, call, signal);
   }
