@@ -17,8 +17,6 @@ export const START: Position = { token: null, skip: 0 };
 
 /** Cursors longer than this are garbage, not something the gateway issued. */
 const MAX_CURSOR_LENGTH = 4096;
-/** Version 1 (checksum: sha256 of the whole body) is still read: cursors outlive deploys. */
-const V1 = 1;
 /** Version 2: a page token and an offset; still issued for positions without a job id. */
 const V2 = 2;
 /** Version 3: version 2 plus the id of the job just before the position. */
@@ -176,13 +174,14 @@ export function decodeCursor(cursor: string, filterKey: string, maxPageSize?: nu
   }
   if (!Array.isArray(fields)) throw invalid();
   const version: unknown = fields[0];
-  // Version 3 has the id between the skip and the checksum; 1 and 2 have none.
+  // Version 3 has the id between the skip and the checksum; 2 has none. Version 1 is no longer
+  // read: it was never issued outside this repository's own development.
   if (fields.length !== (version === V3 ? 6 : 5)) throw invalid();
   const [, hash, token, skip] = fields as unknown[];
   const id: unknown = version === V3 ? fields[4] : undefined;
   const sum: unknown = fields[fields.length - 1];
   if (
-    (version !== V1 && version !== V2 && version !== V3) ||
+    (version !== V2 && version !== V3) ||
     typeof hash !== "string" ||
     (token !== null && typeof token !== "string") ||
     typeof skip !== "number" ||
@@ -191,13 +190,11 @@ export function decodeCursor(cursor: string, filterKey: string, maxPageSize?: nu
     // An id names the job just before a position inside a page, so it needs a skip of 1 or more.
     (version === V3 && (typeof id !== "string" || skip < 1)) ||
     sum !==
-      (version === V1
-        ? v1Checksum(JSON.stringify([version, hash, token, skip]))
-        : positionChecksum(
-            pageSeed(version, hash, token),
-            skip,
-            typeof id === "string" ? id : undefined,
-          ))
+      positionChecksum(
+        pageSeed(version, hash, token),
+        skip,
+        typeof id === "string" ? id : undefined,
+      )
   ) {
     throw invalid();
   }
@@ -235,11 +232,6 @@ function filterHash(filterKey: string): string {
     filterHashes.set(filterKey, hash);
   }
   return hash;
-}
-
-/** The checksum of version 1 cursors, which are still accepted. */
-function v1Checksum(body: string): string {
-  return sha256(`parse-jobs-cursor|${body}`).slice(0, 12);
 }
 
 /** One-shot `crypto.hash` (Node 20.12+) skips the Hash object that `createHash` builds per call. */
