@@ -4,6 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { DEMO_KEY, type DemoUpstream, startDemoUpstream } from "../src/demo-upstream/server.js";
+import { ablationNames, buildAblation } from "./ablations.js";
 import { entitiesCase, listAllIds, lookupCase, poster, walkCase } from "./calls.js";
 import { saturate } from "./load.js";
 import { halfSaturation, throughput } from "./page-load.js";
@@ -98,7 +99,15 @@ async function main(): Promise<void> {
   const capped = await startDemoUpstream({ maxPageSize: 7 });
   demos.push(demo, capped);
   const gateway = await child(startGateway(demo.url, DEMO_KEY));
-  const unshared = await child(startGateway(demo.url, DEMO_KEY, { UPSTREAM_DEDUPLICATE: "false" }));
+  const unsharedEnv = { UPSTREAM_DEDUPLICATE: "false", SHARE_EXECUTIONS: "false" };
+  const unshared = await child(startGateway(demo.url, DEMO_KEY, unsharedEnv));
+  // Each optimisation taken out in turn (bench/ablations/): what it buys, measured in this run.
+  const ablated: Array<{ name: string; port: number; pid: number }> = [];
+  for (const name of ablationNames()) {
+    const { entry } = await buildAblation(name);
+    const started = await child(startGateway(demo.url, DEMO_KEY, unsharedEnv, entry));
+    ablated.push({ name, port: started.port, pid: started.pid });
+  }
   const cappedGateway = await child(startGateway(capped.url, DEMO_KEY));
   const proxy = await child(startProxy(demo.url));
   const proxyUndici = await child(startProxy(demo.url, "undici"));
@@ -113,10 +122,29 @@ async function main(): Promise<void> {
     },
     DEMO_KEY,
   );
+  // The processes behind the targets, so each run reads their CPU time per request.
+  const pids: Partial<Record<Target["name"], number>> = {
+    proxy: proxy.pid,
+    gateway: gateway.pid,
+    unshared: unshared.pid,
+    proxyUndici: proxyUndici.pid,
+  };
+  targets.forEach((target, index) => {
+    targets[index] = { ...target, pid: pids[target.name] };
+  });
+  const unsharedTarget = targets[3] as Target;
+  for (const { name, port, pid } of ablated) {
+    targets.push({
+      ...unsharedTarget,
+      name: `without:${name}`,
+      url: `http://127.0.0.1:${port}/graphql`,
+      pid,
+    });
+  }
   for (const target of targets) await sendOnce(target);
   // The gateway's answer to the page query is deterministic: under load, every answer must equal
   // it, so a gateway that answered errors (with status 200) fast could not pass for fast.
-  for (const index of [2, 3]) {
+  for (const index of [2, 3, ...ablated.map((_, n) => targets.length - ablated.length + n)]) {
     const gatewayTarget = targets[index] as Target;
     targets[index] = { ...gatewayTarget, expectBody: await sendOnceRaw(gatewayTarget) };
   }
@@ -191,6 +219,11 @@ async function main(): Promise<void> {
       unsharedToUndiciProxy:
         (table.unshared?.requestsPerSecond ?? 0) / (table.proxyUndici?.requestsPerSecond ?? 1),
     },
+    ablations: ablated.map(({ name }) => {
+      const cpuUsWith = table.unshared?.cpuUsPerRequest ?? Number.NaN;
+      const cpuUsWithout = table[`without:${name}`]?.cpuUsPerRequest ?? Number.NaN;
+      return { name, cpuUsWith, cpuUsWithout, gainPercent: (cpuUsWithout / cpuUsWith - 1) * 100 };
+    }),
     latencyAtHalfSaturation: latency,
     unsharedLatencyAtHalfSaturation: unsharedLatency,
     calls,

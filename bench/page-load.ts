@@ -1,5 +1,6 @@
 import type { DemoUpstream } from "../src/demo-upstream/server.js";
 import { paced, saturate } from "./load.js";
+import { cpuMicros } from "./processes.js";
 import { type BenchReport, type HalfSaturation, median } from "./report.js";
 import type { Target } from "./targets.js";
 
@@ -19,23 +20,30 @@ export async function throughput(
 ): Promise<BenchReport["throughput"]> {
   const runs = new Map<
     string,
-    Array<{ requestsPerSecond: number; p50Ms: number; p99Ms: number }>
+    Array<{ requestsPerSecond: number; p50Ms: number; p99Ms: number; cpuUs: number }>
   >();
   for (let round = 0; round < settings.rounds; round++) {
     // Targets alternate and the order rotates, so drift between rounds hits each one alike.
     const order = targets.map((_, i) => targets[(i + round) % targets.length] as Target);
     for (const target of order) {
+      const cpuBefore = target.pid === undefined ? null : cpuMicros(target.pid);
       const result = await saturate({
         target,
         connections: settings.connections,
         seconds: settings.seconds,
       });
+      const cpuAfter = target.pid === undefined ? null : cpuMicros(target.pid);
+      const cpuUs =
+        cpuBefore === null || cpuAfter === null || result.total === 0
+          ? Number.NaN
+          : (cpuAfter - cpuBefore) / result.total;
       demo.reset();
       if (result.failures > 0)
         throw new Error(`${target.name}: ${result.failures} failed requests`);
-      runs.set(target.name, [...(runs.get(target.name) ?? []), result]);
+      runs.set(target.name, [...(runs.get(target.name) ?? []), { ...result, cpuUs }]);
+      const cpu = Number.isNaN(cpuUs) ? "" : `, ${cpuUs.toFixed(0)} µs CPU/request`;
       process.stderr.write(
-        `  round ${round + 1} ${target.name}: ${result.requestsPerSecond.toFixed(0)} req/s\n`,
+        `  round ${round + 1} ${target.name}: ${result.requestsPerSecond.toFixed(0)} req/s${cpu}\n`,
       );
     }
   }
@@ -46,6 +54,7 @@ export async function throughput(
       requestsPerSecond: median(rows.map((r) => r.requestsPerSecond)),
       p50Ms: median(rows.map((r) => r.p50Ms)),
       p99Ms: median(rows.map((r) => r.p99Ms)),
+      cpuUsPerRequest: median(rows.map((r) => r.cpuUs)),
       rounds: rows.map((r) => r.requestsPerSecond),
     };
   }

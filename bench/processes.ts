@@ -98,6 +98,22 @@ export function startChild(
   });
 }
 
+/**
+ * CPU time a process has used so far (user and system), in microseconds, read from /proc (Linux);
+ * null elsewhere. Unlike req/s it does not move with how busy the rest of the machine is.
+ */
+export function cpuMicros(pid: number): number | null {
+  try {
+    // Fields after the command name (which may hold spaces, hence the split at ") ").
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    // Linux reports in clock ticks of 10 ms (USER_HZ 100) on every architecture we run on.
+    return Number.isFinite(ticks) ? ticks * 10_000 : null;
+  } catch {
+    return null;
+  }
+}
+
 /** Resident set size of a process in bytes, read from /proc (Linux); null elsewhere. */
 export function rssBytes(pid: number): number | null {
   try {
@@ -131,15 +147,20 @@ export const SCRIPT_ENV = {
 
 const LISTENING = /GraphQL gateway on http:\/\/localhost:(\d+)\/graphql/;
 
-/** The gateway on `baseUrl` as its own process, started by `npm start`'s serving command. */
+/**
+ * The gateway on `baseUrl` as its own process, started by `npm start`'s serving command, or
+ * from another bundle (`entry`: an ablation's, see bench/ablations.ts) the same way.
+ */
 export function startGateway(
   baseUrl: string,
   apiKey: string,
   extraEnv: Record<string, string> = {},
+  entry?: string,
 ): Promise<Child> {
+  const serve = entry === undefined ? startScript().serve : `node --enable-source-maps ${entry}`;
   return startChild(
     "sh",
-    ["-c", `exec ${startScript().serve}`],
+    ["-c", `exec ${serve}`],
     {
       ...SCRIPT_ENV,
       LLAMA_CLOUD_BASE_URL: baseUrl,

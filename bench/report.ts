@@ -9,9 +9,16 @@ export interface BenchReport {
   settings: { rounds: number; seconds: number; connections: number; smoke: boolean };
   throughput: Record<
     string,
-    { requestsPerSecond: number; p50Ms: number; p99Ms: number; rounds: number[] }
+    {
+      requestsPerSecond: number;
+      p50Ms: number;
+      p99Ms: number;
+      /** The serving process's CPU time per request (median over rounds); NaN when not ours. */
+      cpuUsPerRequest: number;
+      rounds: number[];
+    }
   >;
-  /** `unshared`: the gateway with UPSTREAM_DEDUPLICATE=false (every request runs and makes its own call). */
+  /** `unshared`: the gateway with UPSTREAM_DEDUPLICATE=false and SHARE_EXECUTIONS=false (every request runs and makes its own call). */
   ratios: {
     gatewayToProxy: number;
     gatewayToDirect: number;
@@ -19,6 +26,13 @@ export interface BenchReport {
     /** Against the same proxy on undici, the HTTP client the gateway uses (`proxyUndici`). */
     unsharedToUndiciProxy: number;
   };
+  /**
+   * What each optimisation in bench/ablations/ buys: the unshared gateway's CPU per request
+   * without it (its `without:<name>` row) and with it, and the throughput that saving is worth
+   * to a CPU-bound gateway (`without ÷ with − 1`), in percent. CPU per request, not req/s: on a
+   * shared machine req/s drift by half between rounds, CPU time per request far less.
+   */
+  ablations: Array<{ name: string; cpuUsWithout: number; cpuUsWith: number; gainPercent: number }>;
   latencyAtHalfSaturation: HalfSaturation;
   unsharedLatencyAtHalfSaturation: HalfSaturation;
   calls: CallCase[];
@@ -54,11 +68,11 @@ export function formatReport(report: BenchReport): string {
     `${settings.rounds} round(s) × ${settings.seconds} s per target, ${settings.connections} connections${settings.smoke ? " (SMOKE: numbers mean nothing)" : ""}`,
     "",
     "1. Page query parseJobs(first: 20), all fields (medians over rounds)",
-    `   ${pad("target", 13)}${pad("req/s", 10)}${pad("p50 ms", 9)}${pad("p99 ms", 9)}rounds req/s`,
+    `   ${pad("target", 30)}${pad("req/s", 10)}${pad("p50 ms", 9)}${pad("p99 ms", 9)}${pad("µs CPU/req", 12)}rounds req/s`,
   );
   for (const [name, row] of Object.entries(report.throughput)) {
     lines.push(
-      `   ${pad(name, 13)}${pad(num(row.requestsPerSecond), 10)}${pad(num(row.p50Ms, 1), 9)}${pad(num(row.p99Ms, 1), 9)}${row.rounds.map((r) => num(r)).join(" ")}`,
+      `   ${pad(name, 30)}${pad(num(row.requestsPerSecond), 10)}${pad(num(row.p50Ms, 1), 9)}${pad(num(row.p99Ms, 1), 9)}${pad(num(row.cpuUsPerRequest), 12)}${row.rounds.map((r) => num(r)).join(" ")}`,
     );
   }
   const halfLines = (label: string, half: HalfSaturation) => [
@@ -68,8 +82,12 @@ export function formatReport(report: BenchReport): string {
   lines.push(
     `   gateway ÷ proxy  = ${num(report.ratios.gatewayToProxy * 100, 1)} %   (target ≥ 40 %)`,
     `   gateway ÷ direct = ${num(report.ratios.gatewayToDirect * 100, 1)} %`,
-    `   unshared ÷ proxy = ${num(report.ratios.unsharedToProxy * 100, 1)} %   (UPSTREAM_DEDUPLICATE=false: every request runs and makes its own upstream call)`,
+    `   unshared ÷ proxy = ${num(report.ratios.unsharedToProxy * 100, 1)} %   (UPSTREAM_DEDUPLICATE=false, SHARE_EXECUTIONS=false: every request runs and makes its own upstream call)`,
     `   unshared ÷ proxyUndici = ${num(report.ratios.unsharedToUndiciProxy * 100, 1)} %   (the same proxy on undici, the gateway's own HTTP client)`,
+    ...report.ablations.map(
+      (row) =>
+        `   ${pad(`${row.name}:`, 22)}buys ${num(row.gainPercent, 1)} % of the unshared row (${num(row.cpuUsWith)} µs CPU/request with it, ${num(row.cpuUsWithout)} without; kept only at ≥ 3 %)`,
+    ),
     ...halfLines("gateway", report.latencyAtHalfSaturation),
     ...halfLines("unshared", report.unsharedLatencyAtHalfSaturation),
     "",

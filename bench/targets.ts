@@ -1,10 +1,13 @@
 /** One HTTP request the bench repeats: what the load generators send. */
 export interface Target {
-  readonly name: "direct" | "proxy" | "gateway" | "unshared" | "proxyUndici";
+  /** `without:<ablation>`: the unshared gateway with one optimisation taken out. */
+  readonly name: "direct" | "proxy" | "gateway" | "unshared" | "proxyUndici" | `without:${string}`;
   readonly url: string;
   readonly method: "GET" | "POST";
   readonly headers: Record<string, string>;
   readonly body?: string;
+  /** The serving process, when it is one of the bench's: its CPU time per request is reported. */
+  readonly pid?: number;
   /** When set, every answer under load must be exactly this body (else it counts as a failure). */
   readonly expectBody?: string;
 }
@@ -26,7 +29,7 @@ const REST_PATH = "/api/v2/parse?page_size=20";
 
 /**
  * The targets of one comparison: upstream directly, through the bare proxy, through the gateway,
- * and (when given) through a gateway with UPSTREAM_DEDUPLICATE=false, whose every request runs
+ * and (when given) through a gateway with neither kind of sharing, whose every request runs
  * and makes its own upstream call: the gateway's cost per request when nothing can be shared.
  */
 export function pageTargets(

@@ -37,91 +37,30 @@ export function encodeCursor(position: Position, filterKey: string): string {
 
 /**
  * Returns an encoder for the cursors of one page: every edge of an upstream page shares its
- * filter and token, so the part of the cursor they make up (and its hash) is built once, and each
- * edge adds only its skip, its job id and a checksum mixed from the page's hash by integer
- * arithmetic.
- *
- * The shared part is JSON padded with spaces to a whole number of base64 groups (3 bytes), so
- * its base64url text can be reused and the edge's own bytes appended: the result is the base64url
- * of one JSON array, exactly what `decodeCursor` reads.
+ * filter and token, so their hash (a sha256) is taken once per page, and each edge adds only its
+ * skip, its job id and a checksum mixed from that hash by integer arithmetic. The cursor itself is
+ * plain `Buffer` base64url of the JSON: a hand-written encoder into a reused buffer bought
+ * nothing measurable (BENCHMARKS.md, "Fifth session").
  */
 export function cursorEncoder(filterKey: string): (position: Position) => string {
+  const hash = filterHash(filterKey);
   let lastToken: string | null | undefined;
   let lastVersion = 0;
-  let prefix: { ascii: Buffer; seed: number } = { ascii: Buffer.alloc(0), seed: 0 };
+  let seed = 0;
   return (position) => {
     const token = position === END ? null : position.token;
     const skip = position === END ? -1 : position.skip;
     const id = position === END ? undefined : position.id;
     const version = id === undefined ? V2 : V3;
     if (token !== lastToken || version !== lastVersion) {
-      prefix = pagePrefix(version, filterHash(filterKey), token);
+      seed = pageSeed(version, hash, token);
       lastToken = token;
       lastVersion = version;
     }
-    const sum = positionChecksum(prefix.seed, skip, id);
-    // The id is per edge, so it goes in the tail, escaped down to ASCII (the tail is written one
-    // byte per character); JSON.parse reads the escapes back to the same string.
-    const tail = id === undefined ? `${skip},"${sum}"]` : `${skip},${asciiJson(id)},"${sum}"]`;
-    return withBase64urlTail(prefix.ascii, tail);
-  };
-}
-
-/** Printable ASCII but `"` and `\`: what JSON writes as it is, the usual id (`pjb-…`, a UUID). */
-const PLAIN_JSON = /^[ !#-[\]-~]*$/;
-
-/** JSON for `text` with every character outside printable ASCII written as a `\u` escape. */
-function asciiJson(text: string): string {
-  if (PLAIN_JSON.test(text)) return `"${text}"`;
-  return JSON.stringify(text).replace(
-    /[\u007f-\uffff]/g,
-    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`,
-  );
-}
-
-const BASE64URL = Buffer.from("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_");
-/** Where cursors are put together byte by byte; grown when a long page token needs it. */
-let scratch: Buffer = Buffer.allocUnsafe(1024);
-
-/**
- * `prefix` (already base64url) followed by the base64url of the short ASCII `tail`, as one flat
- * string: built in a reused buffer, so an edge allocates its cursor and nothing else (string
- * concatenation left ~500 bytes of pieces per edge for the collector, and a rope to flatten).
- */
-function withBase64urlTail(prefix: Buffer, tail: string): string {
-  const size = prefix.length + Math.ceil((tail.length * 4) / 3);
-  if (size > scratch.length) scratch = Buffer.allocUnsafe(size * 2);
-  const out = scratch;
-  prefix.copy(out, 0);
-  let at = prefix.length;
-  let i = 0;
-  for (; i + 2 < tail.length; i += 3) {
-    const n = (tail.charCodeAt(i) << 16) | (tail.charCodeAt(i + 1) << 8) | tail.charCodeAt(i + 2);
-    out[at++] = BASE64URL[n >> 18] as number;
-    out[at++] = BASE64URL[(n >> 12) & 63] as number;
-    out[at++] = BASE64URL[(n >> 6) & 63] as number;
-    out[at++] = BASE64URL[n & 63] as number;
-  }
-  const rest = tail.length - i;
-  if (rest > 0) {
-    const n = (tail.charCodeAt(i) << 16) | (rest === 2 ? tail.charCodeAt(i + 1) << 8 : 0);
-    out[at++] = BASE64URL[n >> 18] as number;
-    out[at++] = BASE64URL[(n >> 12) & 63] as number;
-    if (rest === 2) out[at++] = BASE64URL[(n >> 6) & 63] as number;
-  }
-  return out.toString("latin1", 0, at);
-}
-
-function pagePrefix(
-  version: number,
-  hash: string,
-  token: string | null,
-): { ascii: Buffer; seed: number } {
-  const json = `[${version},${JSON.stringify(hash)},${JSON.stringify(token)},`;
-  const padding = (3 - (Buffer.byteLength(json) % 3)) % 3;
-  return {
-    ascii: Buffer.from(Buffer.from(json + " ".repeat(padding)).toString("base64url"), "latin1"),
-    seed: pageSeed(version, hash, token),
+    const sum = positionChecksum(seed, skip, id);
+    const fields =
+      id === undefined ? [version, hash, token, skip, sum] : [version, hash, token, skip, id, sum];
+    return Buffer.from(JSON.stringify(fields)).toString("base64url");
   };
 }
 

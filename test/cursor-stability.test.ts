@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { encodeCursor } from "../src/cursor.js";
-import type { DemoJob } from "../src/demo-upstream/server.js";
+import { DEMO_KEY, type DemoJob } from "../src/demo-upstream/server.js";
 import { IdsQuery } from "./support/operations.js";
 import { restListing, type Stack, startStack } from "./support/stack.js";
 
@@ -141,7 +141,7 @@ describe("cursors deeper than any page", () => {
 describe("the demo upstream, like LlamaCloud", () => {
   it("sends no total_size unless configured to, and files added jobs in sorted place", async () => {
     const response = await fetch(`${stack.demo.url}/api/v2/parse?page_size=1`, {
-      headers: { authorization: "Bearer demo-key" },
+      headers: { authorization: `Bearer ${DEMO_KEY}` },
     });
     expect(await response.json()).not.toHaveProperty("total_size");
     const old: DemoJob = {

@@ -43,7 +43,7 @@ export interface DemoFault {
 }
 
 export interface DemoUpstreamOptions {
-  /** Bearer key → that caller's jobs. Default: one key, `demo-key`, with the seeded jobs. */
+  /** Bearer key → that caller's jobs. Default: one key, `DEMO_KEY`, with the seeded jobs. */
   tenants?: Record<string, DemoJob[]>;
   /** The most items one page holds, whatever `page_size` asks (default 100). */
   maxPageSize?: number;
@@ -79,7 +79,12 @@ export interface DemoUpstream {
   close(): Promise<void>;
 }
 
-export const DEMO_KEY = "demo-key";
+/**
+ * The demo's one key, shaped like a LlamaCloud key (`llx-` and a random-looking tail): a key made
+ * of common words would turn up in the demo's own job names, and the gateway would then search
+ * every page for it (src/upstream/redact.ts), as it never needs to for a real key.
+ */
+export const DEMO_KEY = "llx-demo-7Kq2Vw9Xr4Tz";
 /** Starts the stand-in on loopback (an ephemeral port unless one is given). */
 export async function startDemoUpstream(options: DemoUpstreamOptions = {}): Promise<DemoUpstream> {
   const settings: ListingSettings = {

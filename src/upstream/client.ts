@@ -3,7 +3,7 @@ import { budgetExhausted, type CallBudget } from "./call-budget.js";
 import { errorForUpstreamAnswer, GatewayError } from "./errors.js";
 import { type HttpAnswer, httpGet, TransportError } from "./http.js";
 import { type ListPage, parseListPage } from "./list-response.js";
-import { redactorFor } from "./redact.js";
+import { type Redactor, redactorFor } from "./redact.js";
 import { backoffMs, isRetryable, retryAfterMs, sleep } from "./retry.js";
 import { SharedCalls } from "./shared-calls.js";
 
@@ -63,6 +63,9 @@ export interface UpstreamClientOptions {
   onDeduplicated?: () => void;
 }
 
+/** Credentials whose redactors are kept at once (see `UpstreamClient.redactorFor`). */
+const MAX_KEPT_REDACTORS = 64;
+
 /** How one attempt failed, and whether another may help. */
 interface Failure {
   error: GatewayError;
@@ -79,6 +82,7 @@ interface Failure {
 export class UpstreamClient {
   private readonly endpoint: URL;
   private readonly shared = new SharedCalls();
+  private readonly redactors = new Map<string, Redactor>();
 
   constructor(private readonly options: UpstreamClientOptions) {
     this.endpoint = new URL(`${options.baseUrl}/api/v2/parse`);
@@ -146,9 +150,9 @@ export class UpstreamClient {
         outcome = answer.status;
         if (answer.status >= 200 && answer.status < 300) {
           this.observe(outcome, startedAt, attempt, false, requestId);
-          return parseListPage(answer.body, answer.status, redactorFor(authorization));
+          return parseListPage(answer.body, answer.status, this.redactorFor(authorization));
         }
-        failure = answerFailure(answer, authorization);
+        failure = answerFailure(answer, this.redactorFor(authorization));
       } catch (error) {
         if (signal?.aborted && error === signal.reason) {
           // Nobody waits for this attempt any more: it was aborted, and nothing follows it.
@@ -176,6 +180,20 @@ export class UpstreamClient {
     }
   }
 
+  /**
+   * The redactor of a credential, kept for the next call with it: its pattern is built once per
+   * key rather than once per call. Bounded, so a stream of distinct caller keys cannot grow it.
+   */
+  private redactorFor(authorization: string): Redactor {
+    let redactor = this.redactors.get(authorization);
+    if (redactor === undefined) {
+      redactor = redactorFor(authorization);
+      if (this.redactors.size >= MAX_KEPT_REDACTORS) this.redactors.clear();
+      this.redactors.set(authorization, redactor);
+    }
+    return redactor;
+  }
+
   private observe(
     outcome: UpstreamAttempt["outcome"],
     startedAt: number,
@@ -194,7 +212,7 @@ export class UpstreamClient {
 }
 
 /** The failure a non-2xx answer stands for. */
-function answerFailure(answer: HttpAnswer, authorization: string): Failure {
+function answerFailure(answer: HttpAnswer, redactor: Redactor): Failure {
   const askedWaitMs = retryAfterMs(answer.headers);
   const retryAfterSeconds =
     askedWaitMs === undefined ? undefined : Math.max(1, Math.ceil(askedWaitMs / 1000));
@@ -204,7 +222,7 @@ function answerFailure(answer: HttpAnswer, authorization: string): Failure {
       answer.body,
       retryAfterSeconds,
       // The answer's text is redacted once decoded (see readableDetail), never as raw bytes.
-      redactorFor(authorization),
+      redactor,
     ),
     retryable: isRetryable(answer.status),
     askedWaitMs,
