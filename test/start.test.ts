@@ -1,10 +1,25 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
+import { cpSync, mkdtempSync, rmSync, statSync, symlinkSync, utimesSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
+import {
+  firstJobIds,
+  listeningUrl,
+  type Spawned,
+  spawnLogged,
+  waitFor,
+} from "./support/spawned.js";
 
 const running: ChildProcess[] = [];
+const spawned: Spawned[] = [];
+const temporary: string[] = [];
 afterEach(() => {
   for (const child of running.splice(0)) child.kill("SIGKILL");
+  for (const group of spawned.splice(0)) group.kill();
+  for (const dir of temporary.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
 /** Runs `npm start`'s entry point with the given environment (nothing else inherited but PATH). */
@@ -23,14 +38,6 @@ function start(env: Record<string, string>) {
     stderr += chunk;
   });
   return { child, output: () => ({ stdout, stderr }) };
-}
-
-async function waitFor(predicate: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
 }
 
 describe("npm start", () => {
@@ -114,5 +121,62 @@ describe("npm start", () => {
     };
     expect(body.data).toBeNull();
     expect(body.errors.map((error) => error.extensions.code)).toEqual(["UNAUTHENTICATED"]);
+  });
+});
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+
+/**
+ * A copy of what `npm start` builds from, in a temporary folder with no dist/, sharing this
+ * checkout's node_modules. A copy, because the test touches sources and reads dist/'s mtime:
+ * in the checkout, anyone editing src/ meanwhile would make a rebuild the test did not cause.
+ */
+function copyOfTree(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), "start-"));
+  temporary.push(dir);
+  for (const entry of ["src", "scripts", "package.json", "tsconfig.json"]) {
+    cpSync(path.join(ROOT, entry), path.join(dir, entry), { recursive: true });
+  }
+  symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"), "dir");
+  return dir;
+}
+
+/** Runs `npm start` in `dir` until the gateway answers, then stops it; returns its stderr. */
+async function npmStart(dir: string): Promise<string> {
+  const npm = spawnLogged("npm", ["start"], {
+    cwd: dir,
+    env: {
+      PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH ?? ""}`,
+      ...(process.env.HOME === undefined ? {} : { HOME: process.env.HOME }),
+      PORT: "0",
+    },
+    detached: true,
+  });
+  spawned.push(npm);
+  const url = await listeningUrl(npm, 30_000);
+  expect(await firstJobIds(url, 2)).toHaveLength(2);
+  npm.kill();
+  return npm.output().stderr;
+}
+
+describe("npm start's build step", () => {
+  it("builds dist/ only when a source is newer than it", { timeout: 90_000 }, async () => {
+    const dir = copyOfTree();
+    const bundle = path.join(dir, "dist", "index.js");
+
+    expect(await npmStart(dir)).toContain("Building dist/ (dist/index.js is missing)");
+    const built = statSync(bundle).mtimeMs;
+
+    // Unchanged tree: no esbuild, the same bundle.
+    expect(await npmStart(dir)).not.toContain("Building dist/");
+    expect(statSync(bundle).mtimeMs).toBe(built);
+
+    // A source saved after the build (its mtime moved past the bundle's): rebuilt.
+    const later = new Date(built + 2_000);
+    utimesSync(path.join(dir, "src", "cursor.ts"), later, later);
+    expect(await npmStart(dir)).toContain(
+      "Building dist/ (src/cursor.ts changed since the last build)",
+    );
+    expect(statSync(bundle).mtimeMs).toBeGreaterThan(built);
   });
 });
