@@ -108,18 +108,20 @@ export interface QueryLimits {
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+/** The `NODE_ENV` values the gateway knows; any other is a typo (`prod`, `Production`) refused at start. */
+export const NODE_ENVS = ["production", "development", "test"] as const;
+
 /** Reads and validates the configuration from an environment (defaults to `process.env`). */
 export function loadConfig(env: Env = process.env): Config {
   const apiKey = optionalString(env, "LLAMA_CLOUD_API_KEY");
   const rawBaseUrl = optionalString(env, "LLAMA_CLOUD_BASE_URL");
+  // A misspelt production (`prod`) would otherwise run with GraphiQL, introspection and the demo.
+  const production = oneOf(env, "NODE_ENV", NODE_ENVS, "development") === "production";
   return {
     apiKey,
     baseUrl: rawBaseUrl === undefined ? DEFAULT_BASE_URL : parseBaseUrl(rawBaseUrl),
     // Production never serves seeded data: unconfigured, it is LlamaCloud with callers' own keys.
-    demoMode:
-      optionalString(env, "NODE_ENV") !== "production" &&
-      apiKey === undefined &&
-      rawBaseUrl === undefined,
+    demoMode: !production && apiKey === undefined && rawBaseUrl === undefined,
     port: integer(env, "PORT", 4000, 0, 65535),
     timeoutMs: integer(env, "LLAMA_CLOUD_TIMEOUT_MS", 10_000, 1, 600_000),
     maxRetries: integer(env, "LLAMA_CLOUD_MAX_RETRIES", 2, 0, 10),
@@ -140,7 +142,7 @@ export function loadConfig(env: Env = process.env): Config {
     sharedWorkMaxAgeMs: integer(env, "SHARED_WORK_MAX_AGE_MS", 1000, 0, 600_000),
     freezeSharedResults: false,
     directPost: boolean(env, "DIRECT_POST", true),
-    ...runMode(env),
+    ...runMode(env, production),
     limits: {
       maxDepth: integer(env, "MAX_QUERY_DEPTH", 10, 1, 100),
       maxAliases: integer(env, "MAX_QUERY_ALIASES", 60, 0, 1000),
@@ -160,11 +162,11 @@ export function loadConfig(env: Env = process.env): Config {
 /** Production turns GraphiQL, introspection and suggestions off unless explicitly turned on. */
 function runMode(
   env: Env,
+  production: boolean,
 ): Pick<
   Config,
   "production" | "graphiql" | "introspection" | "fieldSuggestions" | "corsOrigins" | "subgraphToken"
 > {
-  const production = optionalString(env, "NODE_ENV") === "production";
   const origins = optionalString(env, "CORS_ORIGINS");
   return {
     production,

@@ -2,6 +2,7 @@ import { type RequestListener, ServerResponse } from "node:http";
 import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
 import {
   createYoga,
+  type GraphiQLOptions,
   type Plugin,
   type YogaServerInstance,
   type YogaServerOptions,
@@ -22,6 +23,7 @@ import { observabilityPlugin, requestIdOf } from "./observability/plugin.js";
 import { UpstreamReadiness } from "./observability/readiness.js";
 import { departureOfResponse } from "./request-interest.js";
 import { subgraphSchema } from "./schema/index.js";
+import { browserPlugin } from "./server/browser.js";
 import { clientErrorsPlugin } from "./server/client-errors.js";
 import { handledByDirectPath, hooksTheDirectPathSkips } from "./server/direct-path-guard.js";
 import { directPostListener } from "./server/direct-post.js";
@@ -62,6 +64,16 @@ query RecentParseJobs($after: String) {
   }
 }
 `;
+
+/** The Variables pane's start: the example's `after`, so the next page is one paste away. */
+export const EXAMPLE_VARIABLES = '{"after": null}';
+
+/** GraphiQL's options: the example query and its variables in the first tab. */
+const GRAPHIQL_OPTIONS: GraphiQLOptions = {
+  title: "parse-jobs-graphql",
+  defaultQuery: EXAMPLE_QUERY,
+  defaultTabs: [{ query: EXAMPLE_QUERY, variables: EXAMPLE_VARIABLES }],
+};
 
 export type Gateway = YogaServerInstance<Record<string, unknown>, GatewayContext>;
 
@@ -116,11 +128,8 @@ function gatewayOptions(
     // routers share this one endpoint.
     schema: subgraphSchema,
     graphqlEndpoint: "/graphql",
-    graphiql: config.graphiql
-      ? { title: "parse-jobs-graphql", defaultQuery: EXAMPLE_QUERY }
-      : false,
-    // GraphiQL bundled into the server instead of loaded from a CDN: it works offline.
-    renderGraphiQL,
+    // browserPlugin serves GraphiQL instead of Yoga: rendered once, compressed and revalidated.
+    graphiql: false,
     landingPage: false,
     // GraphQL errors (every GatewayError) go out as they are; anything else is masked, in every
     // run mode (Yoga would otherwise show the original error when NODE_ENV=development).
@@ -136,6 +145,15 @@ function gatewayOptions(
       handledByDirectPath(corsPlugin(config.corsOrigins)),
       handledByDirectPath(requestBodyLimit(config.maxBodyBytes)),
       handledByDirectPath(observabilityPlugin({ logger, metrics, readiness })),
+      // Safe to mark: it answers GETs and OPTIONS only, and the direct path takes JSON POSTs.
+      handledByDirectPath(
+        browserPlugin({
+          // GraphiQL bundled into the server instead of loaded from a CDN: it works offline.
+          graphiqlPage: config.graphiql ? () => renderGraphiQL(GRAPHIQL_OPTIONS) : undefined,
+          corsOrigins: config.corsOrigins,
+          graphqlEndpoint: "/graphql",
+        }),
+      ),
       handledByDirectPath(csrfPlugin()),
       handledByDirectPath(clientErrorsPlugin()),
       subgraphTokenPlugin(config.subgraphToken),

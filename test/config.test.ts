@@ -62,6 +62,16 @@ describe("loadConfig", () => {
     expect(loadConfig({ NODE_ENV: " " }).demoMode).toBe(true);
   });
 
+  it("refuses a NODE_ENV other than production, development and test, naming the variable", () => {
+    expect(loadConfig({ NODE_ENV: "test" }).production).toBe(false);
+    for (const typo of ["prod", "Production", "staging"]) {
+      expect(() => loadConfig({ NODE_ENV: typo })).toThrow(ConfigError);
+      expect(() => loadConfig({ NODE_ENV: typo })).toThrow(
+        `NODE_ENV must be one of production, development, test (got ${JSON.stringify(typo)})`,
+      );
+    }
+  });
+
   it("reads SUBGRAPH_TOKEN, and refuses a weak one without showing it", () => {
     expect(loadConfig({}).subgraphToken).toBeUndefined();
     expect(loadConfig({ SUBGRAPH_TOKEN: " s3cret-s3cret-s3cret " }).subgraphToken).toBe(

@@ -63,6 +63,19 @@ describe("metrics", () => {
       10,
     );
   });
+
+  it("includes Node's process metrics: memory, CPU, event-loop lag and GC", async () => {
+    const { body } = await get(stack, "/metrics");
+    for (const name of [
+      "process_cpu_seconds_total",
+      "process_resident_memory_bytes",
+      "nodejs_heap_size_used_bytes",
+      "nodejs_eventloop_lag_seconds",
+    ]) {
+      expect(sample(body, name), name).toBeGreaterThan(0);
+    }
+    expect(body).toContain("# TYPE nodejs_gc_duration_seconds histogram");
+  });
 });
 
 describe("health and readiness", () => {
@@ -154,6 +167,39 @@ describe("structured logs and request ids", () => {
     const all = lines.join("\n");
     expect(all).not.toContain(DEMO_KEY);
     expect(all).not.toMatch(/bearer/i);
+  });
+});
+
+describe("the log line of a failed connection", () => {
+  it("names the error code and the upstream host", async () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk, _encoding, done) {
+        lines.push(...String(chunk).split("\n").filter(Boolean));
+        done();
+      },
+    });
+    // Port 9 (discard) on loopback: nothing listens, so the connection is refused at once.
+    const stack = await startStack({
+      logger: pino({ level: "debug" }, sink),
+      config: { baseUrl: "http://127.0.0.1:9", maxRetries: 0 },
+    });
+    try {
+      const answer = await stack.query(PAGE);
+      expect(answer.errors?.[0]?.extensions?.code).toBe("UPSTREAM_UNAVAILABLE");
+    } finally {
+      await stack.close();
+    }
+    const records = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(records).toContainEqual(
+      expect.objectContaining({
+        msg: "upstream call",
+        level: 40,
+        upstreamStatus: "connection",
+        cause: "ECONNREFUSED",
+        upstreamHost: "127.0.0.1:9",
+      }),
+    );
   });
 });
 

@@ -34,6 +34,16 @@ describe("development mode (the default)", () => {
     expect(typo.errors?.[0]?.message).toMatch(/Did you mean "status"/);
     expect(typo.errors?.[0]?.extensions?.code).toBe("GRAPHQL_VALIDATION_FAILED");
   });
+
+  it("describes _entities and _service as fields for federation routers", async () => {
+    const answer = await stack.query<
+      { __type: { fields: Array<{ name: string; description: string | null }> } },
+      never
+    >(`{ __type(name: "Query") { fields { name description } } }`);
+    const described = new Map(answer.data?.__type.fields.map((f) => [f.name, f.description]));
+    expect(described.get("_entities")).toMatch(/^For federation routers/);
+    expect(described.get("_service")).toMatch(/^For federation routers/);
+  });
 });
 
 describe("production mode", () => {
@@ -43,9 +53,11 @@ describe("production mode", () => {
   });
   afterAll(() => stack.close());
 
-  it("serves no GraphiQL page", async () => {
+  it("serves no GraphiQL, only a short page saying how to turn it on", async () => {
     const page = await openInBrowser(stack);
-    expect(page.body).not.toMatch(/graphiql/i);
+    expect(page.status).toBe(404);
+    expect(page.body).not.toContain("YogaGraphiQL");
+    expect(page.body).toContain("GRAPHIQL=true");
   });
 
   it("refuses introspection with a code", async () => {

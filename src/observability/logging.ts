@@ -76,5 +76,7 @@ export function logUpstreamAttempt(logger: Logger, attempt: UpstreamAttempt): vo
     durationMs: Math.round(attempt.durationMs),
     attempt: attempt.attempt,
     willRetry: attempt.willRetry,
+    // Only failures without a status carry these: the line then says what failed, and where.
+    ...(attempt.cause === undefined ? {} : { cause: attempt.cause, upstreamHost: attempt.host }),
   });
 }

@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry } from "prom-client";
+import { Counter, collectDefaultMetrics, Histogram, Registry } from "prom-client";
 import type { UpstreamAttempt } from "../upstream/client.js";
 import {
   OPERATION_NAME_LIMITS,
@@ -56,6 +56,9 @@ export function createMetrics(
   now: () => number = () => Date.now(),
 ): GatewayMetrics {
   const registry = new Registry();
+  // Node's own process metrics (memory, CPU, event-loop lag, GC) beside the gateway's: a slow
+  // gateway is often a busy event loop or a GC storm, which the gateway's metrics cannot show.
+  collectDefaultMetrics({ register: registry });
   const upstreamCalls = new Counter({
     name: "upstream_requests_total",
     help: "HTTP attempts to LlamaCloud, by status code (or timeout / connection when none came)",

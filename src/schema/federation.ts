@@ -70,3 +70,27 @@ export function priceEntities(schema: GraphQLSchema): GraphQLSchema {
   field.extensions = { ...field.extensions, complexity: entitiesComplexity };
   return schema;
 }
+
+/** What GraphiQL's docs and introspection say of the fields only federation routers call. */
+const ROUTER_FIELD_DESCRIPTIONS: Record<string, string> = {
+  _entities:
+    "For federation routers, not apps: resolves ParseJob representations ({ __typename, id }) sent by a router composing this subgraph. Apps use parseJob, node or nodes.",
+  _service:
+    "For federation routers, not apps: this subgraph's SDL, which a router composes into its supergraph.",
+};
+
+/**
+ * Describes `_entities` and `_service` on this schema's own fields: the federation plugin adds
+ * them without a description, so in GraphiQL's docs they looked like fields for apps to call.
+ */
+export function describeRouterFields(schema: GraphQLSchema): GraphQLSchema {
+  const fields = schema.getQueryType()?.getFields() ?? {};
+  for (const [name, description] of Object.entries(ROUTER_FIELD_DESCRIPTIONS)) {
+    const field = fields[name];
+    if (field === undefined)
+      throw new Error(`The subgraph schema has no Query.${name} to describe`);
+    // Set on this schema's field object, like priceEntities: the plugin's shared config stays.
+    field.description = description;
+  }
+  return schema;
+}

@@ -3,7 +3,7 @@ import "./date-time.js";
 import "./parse-job.js";
 import "./parse-jobs.js";
 import { checkRepresentations } from "./entity-representations.js";
-import { FEDERATION_LINK_URL, priceEntities } from "./federation.js";
+import { describeRouterFields, FEDERATION_LINK_URL, priceEntities } from "./federation.js";
 
 /**
  * The client-facing schema, without federation plumbing: what `schema/schema.graphql` prints and
@@ -16,5 +16,7 @@ export const schema = builder.toSchema({ sortSchema: true });
  * `_entities`, `@link`, `@key`, `@shareable`), so one endpoint serves apps and routers alike.
  */
 export const subgraphSchema = checkRepresentations(
-  priceEntities(builder.toSubGraphSchema({ sortSchema: true, linkUrl: FEDERATION_LINK_URL })),
+  describeRouterFields(
+    priceEntities(builder.toSubGraphSchema({ sortSchema: true, linkUrl: FEDERATION_LINK_URL })),
+  ),
 );

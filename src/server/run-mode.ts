@@ -73,6 +73,13 @@ export function corsPlugin(origins: readonly string[]): Plugin {
   return {
     onRequest({ request, fetchAPI, endResponse }) {
       if (request.method !== "OPTIONS") return;
+      if (isPreflight(request.headers)) {
+        const origin = request.headers.get("origin");
+        if (origins[0] !== "*" && !origins.includes(origin ?? "")) {
+          endResponse(corsRefusal(fetchAPI, true));
+          return;
+        }
+      }
       // Safari waits for a body on a 204 without a Content-Length.
       endResponse(new fetchAPI.Response(null, { status: 204, headers: { "content-length": "0" } }));
     },
@@ -81,4 +88,27 @@ export function corsPlugin(origins: readonly string[]): Plugin {
       for (const [name, value] of Object.entries(headers)) response.headers.set(name, value);
     },
   };
+}
+
+/** A CORS preflight: an OPTIONS a browser sends from a page on an origin before its request. */
+export function isPreflight(headers: Headers): boolean {
+  return headers.has("origin") && headers.has("access-control-request-method");
+}
+
+/**
+ * The 403 of a preflight from an origin `CORS_ORIGINS` does not allow. The browser shows the
+ * page's developer only "CORS error", so the body, seen in the network panel, names the setting;
+ * without it the refusal came from the CSRF check and talked about a missing CSRF header.
+ */
+export function corsRefusal(
+  fetchAPI: { Response: typeof Response },
+  configured: boolean,
+): Response {
+  const text = configured
+    ? "CORS preflight refused: this origin is not in CORS_ORIGINS. Add it to CORS_ORIGINS (comma-separated origins such as https://app.example.com) to let its pages call this gateway.\n"
+    : "CORS preflight refused: CORS_ORIGINS is not set, so no page on another origin may call this gateway. Set CORS_ORIGINS (comma-separated origins such as https://app.example.com, or *) to allow some.\n";
+  return new fetchAPI.Response(text, {
+    status: 403,
+    headers: { "content-type": "text/plain; charset=utf-8" },
+  });
 }

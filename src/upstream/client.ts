@@ -44,6 +44,10 @@ export interface UpstreamAttempt {
   /** Whether another attempt follows this one. */
   willRetry: boolean;
   requestId: string | undefined;
+  /** Why no status came, when one did not: the error code (`ECONNREFUSED`) or the kind. */
+  cause?: string;
+  /** The upstream host (and port) a failed attempt went to: which one is down, in the log line. */
+  host?: string;
 }
 
 /** Told about every upstream attempt; must not throw (it runs on the request path). */
@@ -142,6 +146,7 @@ export class UpstreamClient {
       const startedAt = performance.now();
       let outcome: UpstreamAttempt["outcome"];
       let failure: Failure;
+      let transport: Pick<UpstreamAttempt, "cause" | "host"> | undefined;
       try {
         const answer = await httpGet(url, headers, attemptMs, {
           signal,
@@ -161,8 +166,9 @@ export class UpstreamClient {
         }
         if (!(error instanceof TransportError)) throw error;
         outcome = error.kind;
+        transport = { cause: error.code ?? error.kind, host: url.host };
         if (error.kind === "timeout" && attemptMs < timeoutMs) {
-          this.observe(outcome, startedAt, attempt, false, requestId);
+          this.observe(outcome, startedAt, attempt, false, requestId, transport);
           throw requestTimeout(deadline?.ms);
         }
         failure = transportFailure(error, attempt);
@@ -173,7 +179,7 @@ export class UpstreamClient {
         attempt < maxRetries &&
         (budget === undefined || budget.spent < budget.limit) &&
         performance.now() + waitMs < deadlineAt;
-      this.observe(outcome, startedAt, attempt, retry, requestId);
+      this.observe(outcome, startedAt, attempt, retry, requestId, transport);
       if (!retry) throw failure.error;
       previous = failure.error;
       await sleep(waitMs, signal);
@@ -200,6 +206,7 @@ export class UpstreamClient {
     attempt: number,
     willRetry: boolean,
     requestId: string | undefined,
+    transport?: Pick<UpstreamAttempt, "cause" | "host">,
   ): void {
     this.options.observer?.({
       outcome,
@@ -207,6 +214,7 @@ export class UpstreamClient {
       attempt,
       willRetry,
       requestId,
+      ...transport,
     });
   }
 }

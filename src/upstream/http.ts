@@ -16,6 +16,8 @@ export class TransportError extends Error {
   constructor(
     message: string,
     readonly kind: "timeout" | "connection" | "too_large",
+    /** The system error code of a connection failure (`ECONNREFUSED`, `ENOTFOUND`…), for logs. */
+    readonly code?: string,
   ) {
     super(message);
   }
@@ -139,6 +141,7 @@ export function httpGet(
             new TransportError(
               status === 0 ? `connection failed (${cause})` : `the answer was cut off (${cause})`,
               "connection",
+              error.code,
             ),
           );
         },
