@@ -9,7 +9,7 @@ import {
   printSchema,
 } from "graphql";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { documentsTypeDefs } from "./documents-subgraph/server.js";
+import { documentsTypeDefs } from "../examples/federation/documents-subgraph.js";
 import { asGraphQL, JOB_FIELDS, type RestJob } from "./support/expected-job.js";
 import { restListing, type Stack, startStack } from "./support/stack.js";
 import { committedSubgraphSdl, composeWithDocuments } from "./support/supergraph.js";

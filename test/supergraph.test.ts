@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import {
+  type DocumentsSubgraph,
+  startDocumentsSubgraph,
+} from "../examples/federation/documents-subgraph.js";
 import { DEMO_KEY } from "../src/demo-upstream/server.js";
-import { type DocumentsSubgraph, startDocumentsSubgraph } from "./documents-subgraph/server.js";
 import { asGraphQL, JOB_FIELDS, type RestJob } from "./support/expected-job.js";
 import { restListing, type Stack, startStack } from "./support/stack.js";
 import { type FederationGateway, startFederationGateway } from "./support/supergraph.js";

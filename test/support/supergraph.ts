@@ -4,8 +4,8 @@ import type { AddressInfo } from "node:net";
 import { createGatewayRuntime } from "@graphql-hive/gateway-runtime";
 import { composeServices } from "@theguild/federation-composition";
 import { parse } from "graphql";
-import { createGatewayConfig, type Subgraph } from "../../examples/hive-gateway/gateway.config.js";
-import { documentsTypeDefs } from "../documents-subgraph/server.js";
+import { documentsTypeDefs } from "../../examples/federation/documents-subgraph.js";
+import { createGatewayConfig, type Subgraph } from "../../examples/federation/gateway.config.js";
 
 /** The committed subgraph SDL of this gateway, as a router would fetch it through `_service`. */
 export function committedSubgraphSdl(): Promise<string> {
@@ -41,7 +41,7 @@ export interface FederationGateway {
 }
 
 /**
- * Starts Hive Gateway's runtime with the README's configuration (examples/hive-gateway), which
+ * Starts Hive Gateway's runtime with the README's configuration (examples/federation/gateway.config.ts), which
  * composes the running subgraphs from their `_service { sdl }`.
  */
 export async function startFederationGateway(

@@ -1,3 +1,7 @@
+/**
+ * The documents subgraph of the federation demo (`npm run demo:supergraph`) and of the federation
+ * tests: another team's service that knows a document's parse job by its id alone.
+ */
 import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -6,9 +10,12 @@ import { parse } from "graphql";
 import { createYoga } from "graphql-yoga";
 
 /** The documents subgraph's SDL, as it is composed with the parse-jobs subgraph. */
-export const documentsTypeDefs = readFileSync(new URL("./schema.graphql", import.meta.url), "utf8");
+export const documentsTypeDefs = readFileSync(
+  new URL("./documents.graphql", import.meta.url),
+  "utf8",
+);
 
-/** One document of the test subgraph; `parseJobId` null means it was never parsed. */
+/** One document the subgraph serves; `parseJobId` null means it was never parsed. */
 export interface TestDocument {
   id: string;
   title: string;
@@ -22,9 +29,13 @@ export interface DocumentsSubgraph {
   close(): Promise<void>;
 }
 
-/** Serves `documents` over real HTTP, the way another team's subgraph would run. */
+/**
+ * Serves `documents` over real HTTP on loopback, the way another team's subgraph would run, on
+ * `port` (default: any free one).
+ */
 export async function startDocumentsSubgraph(
   documents: readonly TestDocument[],
+  { port = 0 }: { port?: number } = {},
 ): Promise<DocumentsSubgraph> {
   const schema = buildSubgraphSchema({
     typeDefs: parse(documentsTypeDefs),
@@ -56,7 +67,7 @@ export async function startDocumentsSubgraph(
     requests++;
     return yoga(request, response);
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`,
     requests: () => requests,

@@ -1,7 +1,8 @@
 /**
  * A Hive Gateway configuration that composes parse-jobs-graphql with other subgraphs at start-up,
- * from each subgraph's live `_service { sdl }`. Run it with `npx hive-gateway supergraph` next to
- * this file (see the README, "Compose into a supergraph"); the tests start the same configuration.
+ * from each subgraph's live `_service { sdl }`. `npm run demo:supergraph` (demo.ts) serves it with
+ * Hive Gateway's runtime, as do the tests; `npx hive-gateway supergraph` loads it too (see the
+ * README, "Compose into a supergraph").
  */
 import type { GatewayConfigSupergraph } from "@graphql-hive/gateway-runtime";
 import { composeServices } from "@theguild/federation-composition";
