@@ -73,6 +73,8 @@ export interface Config {
   maxBodyBytes: number;
   /** pino level: fatal, error, warn, info, debug, trace or silent. */
   logLevel: LogLevel;
+  /** `pretty`: one readable line per record, for people at a terminal; `json`: pino's JSON lines. */
+  logFormat: LogFormat;
   /** How long a readiness verdict is reused before the upstream is asked again, in ms. */
   readinessCacheMs: number;
   /** Response cache lifetime in ms; 0 turns the cache off. */
@@ -108,11 +110,20 @@ export interface QueryLimits {
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+export const LOG_FORMATS = ["pretty", "json"] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
 /** The `NODE_ENV` values the gateway knows; any other is a typo (`prod`, `Production`) refused at start. */
 export const NODE_ENVS = ["production", "development", "test"] as const;
 
-/** Reads and validates the configuration from an environment (defaults to `process.env`). */
-export function loadConfig(env: Env = process.env): Config {
+/**
+ * Reads and validates the configuration from an environment (defaults to `process.env`).
+ * `stdoutIsTTY` picks the default log format; tests pass it to be independent of their terminal.
+ */
+export function loadConfig(
+  env: Env = process.env,
+  stdoutIsTTY: boolean = process.stdout.isTTY === true,
+): Config {
   const apiKey = optionalString(env, "LLAMA_CLOUD_API_KEY");
   const rawBaseUrl = optionalString(env, "LLAMA_CLOUD_BASE_URL");
   // A misspelt production (`prod`) would otherwise run with GraphiQL, introspection and the demo.
@@ -152,6 +163,8 @@ export function loadConfig(env: Env = process.env): Config {
     },
     maxBodyBytes: integer(env, "MAX_BODY_BYTES", 100_000, 1000, 10_000_000),
     logLevel: oneOf(env, "LOG_LEVEL", LOG_LEVELS, "info"),
+    // A person reads a terminal; anything else (a file, a pipe, a log shipper) wants JSON.
+    logFormat: oneOf(env, "LOG_FORMAT", LOG_FORMATS, stdoutIsTTY ? "pretty" : "json"),
     readinessCacheMs: integer(env, "READINESS_CACHE_MS", 5000, 0, 600_000),
     ...responseCache(env),
     shutdownTimeoutMs: integer(env, "SHUTDOWN_TIMEOUT_MS", 10_000, 0, 600_000),

@@ -19,7 +19,7 @@ async function main(): Promise<void> {
     throw error;
   }
   let closeDemo = async (): Promise<void> => {};
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config);
   if (config.demoMode) {
     const demo = await startDemoUpstream();
     closeDemo = demo.close;

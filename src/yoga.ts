@@ -87,7 +87,7 @@ export interface GatewayRuntime {
 /** The runtime for a configuration; `index.ts` keeps it to drain readiness on SIGTERM. */
 export function createRuntime(
   config: Config,
-  logger: Logger = createLogger(config.logLevel),
+  logger: Logger = createLogger(config),
 ): GatewayRuntime {
   return {
     logger,

@@ -72,6 +72,21 @@ describe("loadConfig", () => {
     }
   });
 
+  it("logs pretty to a terminal and JSON elsewhere, unless LOG_FORMAT says which", () => {
+    expect(loadConfig({}, true).logFormat).toBe("pretty");
+    expect(loadConfig({}, false).logFormat).toBe("json");
+    expect(loadConfig({ LOG_FORMAT: "json" }, true).logFormat).toBe("json");
+    expect(loadConfig({ LOG_FORMAT: "pretty" }, false).logFormat).toBe("pretty");
+    // Blank is unset, as for every variable: the terminal decides.
+    expect(loadConfig({ LOG_FORMAT: " " }, true).logFormat).toBe("pretty");
+  });
+
+  it.each(["JSON", "text", "ndjson"])("refuses LOG_FORMAT=%j, naming the variable", (bad) => {
+    const attempt = () => loadConfig({ LOG_FORMAT: bad }, false);
+    expect(attempt).toThrow(ConfigError);
+    expect(attempt).toThrow(`LOG_FORMAT must be one of pretty, json (got ${JSON.stringify(bad)})`);
+  });
+
   it("reads SUBGRAPH_TOKEN, and refuses a weak one without showing it", () => {
     expect(loadConfig({}).subgraphToken).toBeUndefined();
     expect(loadConfig({ SUBGRAPH_TOKEN: " s3cret-s3cret-s3cret " }).subgraphToken).toBe(

@@ -1,8 +1,9 @@
 import { Writable } from "node:stream";
 import { pino } from "pino";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { loadConfig } from "../src/config.js";
 import { DEMO_KEY } from "../src/demo-upstream/server.js";
-import { withoutCredentials } from "../src/observability/logging.js";
+import { createLogger, withoutCredentials } from "../src/observability/logging.js";
 import { restListing, type Stack, startStack } from "./support/stack.js";
 
 /** The value of one sample line of the Prometheus text format, e.g. `name{label="x"}`. */
@@ -200,6 +201,47 @@ describe("the log line of a failed connection", () => {
         upstreamHost: "127.0.0.1:9",
       }),
     );
+  });
+});
+
+describe("LOG_FORMAT=pretty", () => {
+  it("writes one readable line per record, with its fields as key=value, and never the key", async () => {
+    let written = "";
+    const config = loadConfig({ LOG_FORMAT: "pretty", LOG_LEVEL: "debug" }, false);
+    const logger = createLogger(config, { write: (chunk: string) => (written += chunk) });
+    const stack = await startStack({ logger });
+    try {
+      const answer = await stack.query(PAGE, undefined, {
+        "x-request-id": "req-pretty",
+        authorization: `Bearer ${DEMO_KEY}`,
+      });
+      expect(answer.errors).toBeUndefined();
+      // A record that names the credential itself: the pretty format must not bring it back.
+      logger.warn({ authorization: `Bearer ${DEMO_KEY}`, detail: "two words" }, "first\nsecond");
+    } finally {
+      await stack.close();
+    }
+
+    const lines = written.split("\n").filter(Boolean);
+    expect(lines.length).toBeGreaterThanOrEqual(3);
+    for (const line of lines) {
+      expect(line).toMatch(/^\d\d:\d\d:\d\d\.\d{3} (TRACE|DEBUG|INFO |WARN |ERROR|FATAL) \S/);
+      expect(() => JSON.parse(line)).toThrow();
+    }
+    expect(lines).toContainEqual(
+      expect.stringMatching(
+        / INFO {2}request requestId=req-pretty method=POST path=\/graphql status=200 durationMs=\d+/,
+      ),
+    );
+    expect(lines).toContainEqual(
+      expect.stringMatching(/ DEBUG upstream call requestId=req-pretty upstreamStatus=200 /),
+    );
+    // The message stays on its line; a value with a space is quoted so it reads as one value.
+    expect(lines).toContainEqual(
+      expect.stringMatching(/ WARN {2}first\\nsecond detail="two words"$/),
+    );
+    expect(written).not.toContain(DEMO_KEY);
+    expect(written).not.toMatch(/bearer/i);
   });
 });
 

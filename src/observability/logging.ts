@@ -1,25 +1,36 @@
 import type { YogaLogger } from "graphql-yoga";
 import { type Logger, pino } from "pino";
-import type { LogLevel } from "../config.js";
+import type { Config } from "../config.js";
 import type { UpstreamAttempt } from "../upstream/client.js";
+import { type LineSink, prettyDestination } from "./pretty.js";
 
 /**
- * Structured JSON logs (pino). Nothing here logs headers, URLs with their query or request
- * bodies, so the credential cannot reach a log line; `withoutCredentials` is a second lock on the
- * door. (pino's `redact` did the same at about 5 KB of garbage per log line, on every request.)
+ * Structured logs (pino): JSON lines, or pretty lines made from them (`LOG_FORMAT`). Nothing here
+ * logs headers, URLs with their query or request bodies, so the credential cannot reach a log
+ * line; `withoutCredentials` is a second lock on the door, and the pretty format only reshapes
+ * what it let through. (pino's `redact` did the same at about 5 KB of garbage per log line, on
+ * every request.) `out` is stdout unless a test hands in its own stream.
  */
-export function createLogger(level: LogLevel): Logger {
+export function createLogger(
+  { logLevel, logFormat }: Pick<Config, "logLevel" | "logFormat">,
+  out: LineSink = stdout(),
+): Logger {
   return pino(
     {
-      level,
+      level: logLevel,
       base: { service: "parse-jobs-graphql" },
       formatters: { log: withoutCredentials },
     },
-    // Asynchronous writes: lines logged while a write is under way go out together in the next
-    // one, instead of one blocking write(2) per request (about a tenth of a page query's CPU
-    // with the access log on, see BENCHMARKS.md). pino flushes what is left when the process exits.
-    pino.destination({ dest: 1, sync: false }),
+    logFormat === "pretty" ? prettyDestination(out) : out,
   );
+}
+
+function stdout(): LineSink {
+  // Asynchronous writes: lines logged while a write is under way go out together in the next
+  // one, instead of one blocking write(2) per request (about a tenth of a page query's CPU
+  // with the access log on, see BENCHMARKS.md). pino flushes what is left when the process
+  // exits, pretty format included: the exit hook is on this stream, not on the logger.
+  return pino.destination({ dest: 1, sync: false });
 }
 
 /** Keys never written, at the top of a log record or one level down. */
