@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { cpSync, mkdtempSync, rmSync, statSync, symlinkSync, utimesSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -13,31 +12,20 @@ import {
   waitFor,
 } from "./support/spawned.js";
 
-const running: ChildProcess[] = [];
 const spawned: Spawned[] = [];
 const temporary: string[] = [];
 afterEach(() => {
-  for (const child of running.splice(0)) child.kill("SIGKILL");
   for (const group of spawned.splice(0)) group.kill();
   for (const dir of temporary.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
 /** Runs `npm start`'s entry point with the given environment (nothing else inherited but PATH). */
-function start(env: Record<string, string>) {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/index.ts"], {
+function start(env: Record<string, string>): Spawned {
+  const started = spawnLogged(process.execPath, ["--import", "tsx", "src/index.ts"], {
     env: { PATH: process.env.PATH ?? "", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
   });
-  running.push(child);
-  let stdout = "";
-  let stderr = "";
-  child.stdout?.on("data", (chunk: Buffer) => {
-    stdout += chunk;
-  });
-  child.stderr?.on("data", (chunk: Buffer) => {
-    stderr += chunk;
-  });
-  return { child, output: () => ({ stdout, stderr }) };
+  spawned.push(started);
+  return started;
 }
 
 describe("npm start", () => {
