@@ -1,10 +1,11 @@
 import type { Freshness } from "../freshness.js";
 import { budgetExhausted, type CallBudget } from "./call-budget.js";
-import { errorForUpstreamAnswer, GatewayError } from "./errors.js";
-import { type HttpAnswer, httpGet, TransportError } from "./http.js";
+import type { GatewayError } from "./errors.js";
+import { answerFailure, type Failure, requestTimeout, transportFailure } from "./failures.js";
+import { httpGet, TransportError } from "./http.js";
 import { type ListPage, parseListPage } from "./list-response.js";
 import { type Redactor, redactorFor } from "./redact.js";
-import { backoffMs, isRetryable, retryAfterMs, sleep } from "./retry.js";
+import { backoffMs, sleep } from "./retry.js";
 import { SharedCalls } from "./shared-calls.js";
 
 /** REST query params as ordered pairs; `job_ids` repeats, so a plain object cannot hold them. */
@@ -69,13 +70,6 @@ export interface UpstreamClientOptions {
 
 /** Credentials whose redactors are kept at once (see `UpstreamClient.redactorFor`). */
 const MAX_KEPT_REDACTORS = 64;
-
-/** How one attempt failed, and whether another may help. */
-interface Failure {
-  error: GatewayError;
-  retryable: boolean;
-  askedWaitMs?: number;
-}
 
 /**
  * The one module that talks HTTP to LlamaCloud's list endpoint: retries, timeouts, the request's
@@ -217,55 +211,4 @@ export class UpstreamClient {
       ...transport,
     });
   }
-}
-
-/** The failure a non-2xx answer stands for. */
-function answerFailure(answer: HttpAnswer, redactor: Redactor): Failure {
-  const askedWaitMs = retryAfterMs(answer.headers);
-  const retryAfterSeconds =
-    askedWaitMs === undefined ? undefined : Math.max(1, Math.ceil(askedWaitMs / 1000));
-  return {
-    error: errorForUpstreamAnswer(
-      answer.status,
-      answer.body,
-      retryAfterSeconds,
-      // The answer's text is redacted once decoded (see readableDetail), never as raw bytes.
-      redactor,
-    ),
-    retryable: isRetryable(answer.status),
-    askedWaitMs,
-  };
-}
-
-/** The failure of an attempt that got no usable answer. */
-function transportFailure(error: TransportError, attempt: number): Failure {
-  if (error.kind === "too_large") {
-    // Not retried: the same page would be as large again.
-    return {
-      error: new GatewayError(
-        "UPSTREAM_BAD_RESPONSE",
-        `LlamaCloud sent an unexpected answer: ${error.message} (MAX_UPSTREAM_RESPONSE_BYTES)`,
-      ),
-      retryable: false,
-    };
-  }
-  return {
-    error: new GatewayError(
-      "UPSTREAM_UNAVAILABLE",
-      `LlamaCloud could not be reached: ${error.message}${afterAttempts(attempt)}`,
-    ),
-    retryable: true,
-  };
-}
-
-function afterAttempts(attempt: number): string {
-  return attempt === 0 ? "" : ` (after ${attempt + 1} attempts)`;
-}
-
-/** The error of a request whose deadline passed while it waited for LlamaCloud. */
-export function requestTimeout(ms: number | undefined): GatewayError {
-  return new GatewayError(
-    "REQUEST_TIMEOUT",
-    `LlamaCloud did not answer within this request's deadline${ms === undefined ? "" : ` of ${ms} ms`} (REQUEST_TIMEOUT_MS)`,
-  );
 }
