@@ -38,9 +38,9 @@ export const NOTHING_TO_REDACT: Redactor = {
 };
 
 /**
- * The redactor of one `Authorization` value (the caller's own, or the configured key's). Built on
- * every upstream call, so everything costly is made only when first needed: on an error, or on a
- * page that may quote the key.
+ * The redactor of one `Authorization` value (the caller's own, or the configured key's). The
+ * upstream client keeps one per key; its pattern is still made only when first needed: on an
+ * error, or on a page that may quote the key.
  */
 export function redactorFor(authorization: string): Redactor {
   const key = authorization.replace(/^Bearer\s+/i, "").trim();
