@@ -201,10 +201,10 @@ describe("the install on the supported Node", () => {
     expect([...runtime].sort()).toEqual(notDev.sort());
   });
 
-  // npm prints EBADENGINE for each of these on the oldest Node the project claims to run on.
-  it(`gives a runtime install (npm ci --omit=dev) nothing that refuses Node ${minimum.join(".")}`, () => {
+  /** Every lock entry among `locations` whose engines field refuses the minimum Node. */
+  function refusingMinimum(locations: Iterable<string>): string[] {
     const refusing: string[] = [];
-    for (const location of runtime) {
+    for (const location of locations) {
       const entry = lock.packages[location] ?? {};
       // Old packages wrote engines as an array (`["node >= 0.4"]`); npm ignores that form.
       const range = Array.isArray(entry.engines) ? undefined : entry.engines?.node;
@@ -213,7 +213,18 @@ describe("the install on the supported Node", () => {
         refusing.push(`${location}@${entry.version ?? "?"} wants node ${range}`);
       }
     }
-    expect(refusing).toEqual([]);
+    return refusing;
+  }
+
+  // npm prints EBADENGINE for each of these on the oldest Node the project claims to run on.
+  it(`gives a runtime install (npm ci --omit=dev) nothing that refuses Node ${minimum.join(".")}`, () => {
+    expect(refusingMinimum(runtime)).toEqual([]);
+  });
+
+  // The development install too: `npm install` on a fresh clone is the README's first command.
+  it(`gives a development install (npm install) nothing that refuses Node ${minimum.join(".")}`, () => {
+    const all = Object.keys(lock.packages).filter((location) => location !== "");
+    expect(refusingMinimum(all)).toEqual([]);
   });
 
   it("holds exactly one graphql, the version the override pins", () => {

@@ -14,7 +14,8 @@ import { corsRefusal, isPreflight } from "./run-mode.js";
 /** What the browser plugin needs: GraphiQL's page (undefined when off) and the CORS origins. */
 export interface BrowserOptions {
   /** Renders GraphiQL's whole page; called once, on the first visit. Undefined: GraphiQL is off. */
-  graphiqlPage: (() => string) | undefined;
+  /** Renders the GraphiQL page; called once, at the first visit (it may load a module). */
+  graphiqlPage: (() => string | Promise<string>) | undefined;
   corsOrigins: readonly string[];
   graphqlEndpoint: string;
 }
@@ -87,63 +88,65 @@ export function browserPlugin({
 
 /** A page rendered once, with each compressed form made once on first demand and kept. */
 class CompressedPage {
-  private html: Buffer | undefined;
-  private tag: string | undefined;
+  private page: Promise<{ html: Buffer; tag: string }> | undefined;
   private readonly bodies = new Map<Encoding, Promise<Uint8Array<ArrayBuffer>>>();
 
-  constructor(private readonly render: () => string) {}
+  constructor(private readonly render: () => string | Promise<string>) {}
 
   /** The page for this request: compressed as it accepts, or a 304 when its copy is current. */
   async respond(request: Request, fetchAPI: { Response: typeof Response }): Promise<Response> {
     const encoding = chooseEncoding(request.headers.get("accept-encoding"));
-    const etag = `"${this.hash()}-${encoding}"`;
+    const { html, tag } = await this.source();
+    const etag = `"${tag}-${encoding}"`;
     const headers: Record<string, string> = {
       "cache-control": PAGE_CACHE_CONTROL,
       etag,
       vary: "Accept-Encoding",
     };
-    if (this.isCurrent(request.headers.get("if-none-match"))) {
+    if (isCurrent(request.headers.get("if-none-match"), tag)) {
       return new fetchAPI.Response(null, { status: 304, headers });
     }
-    const body = await this.body(encoding);
+    const body = await this.body(html, encoding);
     headers["content-type"] = "text/html; charset=utf-8";
     if (encoding !== "identity") headers["content-encoding"] = encoding;
     return new fetchAPI.Response(body, { status: 200, headers });
   }
 
-  private source(): Buffer {
-    this.html ??= Buffer.from(this.render(), "utf8");
-    return this.html;
-  }
-
-  private hash(): string {
-    this.tag ??= createHash("sha256").update(this.source()).digest("base64url").slice(0, 22);
-    return this.tag;
-  }
-
-  /**
-   * Every form of the page is the same page, so a tag of any of them is current (the weak
-   * comparison `If-None-Match` calls for): a browser that changed encodings still gets a 304.
-   */
-  private isCurrent(ifNoneMatch: string | null): boolean {
-    if (ifNoneMatch === null) return false;
-    const hash = this.hash();
-    return ifNoneMatch.split(",").some((candidate) => {
-      const tag = candidate.trim().replace(/^W\//, "");
-      return tag === "*" || tag.startsWith(`"${hash}-`);
+  /** The page and its tag, rendered at the first visit rather than at start-up. */
+  private source(): Promise<{ html: Buffer; tag: string }> {
+    this.page ??= Promise.resolve(this.render()).then((text) => {
+      const html = Buffer.from(text, "utf8");
+      return { html, tag: createHash("sha256").update(html).digest("base64url").slice(0, 22) };
     });
+    // A failed render is not kept: the next visit tries again.
+    this.page.catch(() => {
+      this.page = undefined;
+    });
+    return this.page;
   }
 
-  private body(encoding: Encoding): Promise<Uint8Array<ArrayBuffer>> {
+  private body(html: Buffer, encoding: Encoding): Promise<Uint8Array<ArrayBuffer>> {
     let body = this.bodies.get(encoding);
     if (body === undefined) {
-      body = compress(this.source(), encoding);
+      body = compress(html, encoding);
       // A failed compression is not kept: the next visit tries again.
       body.catch(() => this.bodies.delete(encoding));
       this.bodies.set(encoding, body);
     }
     return body;
   }
+}
+
+/**
+ * Every form of the page is the same page, so a tag of any of them is current (the weak
+ * comparison `If-None-Match` calls for): a browser that changed encodings still gets a 304.
+ */
+function isCurrent(ifNoneMatch: string | null, hash: string): boolean {
+  if (ifNoneMatch === null) return false;
+  return ifNoneMatch.split(",").some((candidate) => {
+    const tag = candidate.trim().replace(/^W\//, "");
+    return tag === "*" || tag.startsWith(`"${hash}-`);
+  });
 }
 
 /**
