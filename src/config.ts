@@ -3,6 +3,7 @@
  * Nothing else in the gateway reads `process.env`.
  */
 
+import { type CallersConfig, readCallersConfig } from "./callers/config.js";
 import {
   boolean,
   ConfigError,
@@ -95,6 +96,8 @@ export interface Config {
   keepAliveTimeoutMs: number;
   /** Most client connections open at once; beyond it new ones are closed when accepted. */
   maxConnections: number;
+  /** Caller authentication, projects per caller, rate limits, trusted documents (src/callers/). */
+  callers: CallersConfig;
 }
 
 /** Sizes above which an operation is refused before it runs. */
@@ -128,11 +131,12 @@ export function loadConfig(
   const rawBaseUrl = optionalString(env, "LLAMA_CLOUD_BASE_URL");
   // A misspelt production (`prod`) would otherwise run with GraphiQL, introspection and the demo.
   const production = oneOf(env, "NODE_ENV", NODE_ENVS, "development") === "production";
+  // Production never serves seeded data: unconfigured, it is LlamaCloud with callers' own keys.
+  const demoMode = !production && apiKey === undefined && rawBaseUrl === undefined;
   return {
     apiKey,
     baseUrl: rawBaseUrl === undefined ? DEFAULT_BASE_URL : parseBaseUrl(rawBaseUrl),
-    // Production never serves seeded data: unconfigured, it is LlamaCloud with callers' own keys.
-    demoMode: !production && apiKey === undefined && rawBaseUrl === undefined,
+    demoMode,
     port: integer(env, "PORT", 4000, 0, 65535),
     timeoutMs: integer(env, "LLAMA_CLOUD_TIMEOUT_MS", 10_000, 1, 600_000),
     maxRetries: integer(env, "LLAMA_CLOUD_MAX_RETRIES", 2, 0, 10),
@@ -169,6 +173,8 @@ export function loadConfig(
     ...responseCache(env),
     shutdownTimeoutMs: integer(env, "SHUTDOWN_TIMEOUT_MS", 10_000, 0, 600_000),
     ...serving(env),
+    // The demo upstream's key is the server key in demo mode.
+    callers: readCallersConfig(env, production, apiKey !== undefined || demoMode),
   };
 }
 

@@ -1,4 +1,6 @@
 import { createHash } from "node:crypto";
+import { ANONYMOUS, type Caller } from "./callers/caller.js";
+import { scopedLister } from "./callers/scope.js";
 import type { Config } from "./config.js";
 import { chooseAuthorization } from "./credentials.js";
 import { Freshness } from "./freshness.js";
@@ -12,6 +14,8 @@ import { isUnreadable, type ListPage } from "./upstream/list-response.js";
 /** Everything a resolver needs, made fresh for each GraphQL request. */
 export interface GatewayContext {
   readonly config: Config;
+  /** Who sent the request, and which projects it may see (src/callers/). */
+  readonly caller: Caller;
   /** Carried to the upstream as `x-request-id` and into every log line of this request. */
   readonly requestId: string;
   /** Calls the list endpoint with this request's credential (UNAUTHENTICATED when there is none). */
@@ -19,8 +23,8 @@ export interface GatewayContext {
   /** Batches every lookup by id in this request; its cache dies with the request. */
   readonly jobs: JobLoader;
   /**
-   * A one-way hash of the credential in use (`NO_CREDENTIAL` when there is none): it scopes
-   * cached and shared answers to one caller.
+   * A one-way hash of the credential in use and the caller's projects (`NO_CREDENTIAL` when there
+   * is no credential): it scopes cached and shared answers to callers who may see the same jobs.
    */
   credentialScope(): string;
   /** What this request saw upstream, for the response cache's choice of lifetime. */
@@ -42,6 +46,8 @@ export interface ContextOptions {
   departure?: OnDeparture;
   /** Told how many ids each DataLoader batch asks for. */
   onLoaderBatch?: (size: number) => void;
+  /** The caller authentication established (src/callers/); anonymous when it is off. */
+  caller?: Caller;
 }
 
 /** The credential scope of a request that has no usable credential. */
@@ -61,9 +67,14 @@ export function createGatewayContext(
   config: Config,
   upstream: UpstreamClient,
   requestId: string,
-  { departure, onLoaderBatch }: ContextOptions = {},
+  { departure, onLoaderBatch, caller = ANONYMOUS }: ContextOptions = {},
 ): GatewayContext {
-  const authorization = chooseAuthorization(request.headers.get("authorization"), config.apiKey);
+  // With caller authentication on, `Authorization` holds the caller's token, which is not for
+  // LlamaCloud: every caller is served with the server's key (required in that mode).
+  const authorization =
+    config.callers.auth === undefined
+      ? chooseAuthorization(request.headers.get("authorization"), config.apiKey)
+      : chooseAuthorization(null, config.apiKey);
   const seen = { activeJob: false };
   let scope: string | undefined;
   const watchStatuses = config.responseCacheTtlMs > 0;
@@ -74,7 +85,7 @@ export function createGatewayContext(
   const arrivedAt = performance.now();
   const deadline = { at: arrivedAt + config.requestTimeoutMs, ms: config.requestTimeoutMs };
   const freshness = new Freshness(arrivedAt, config.sharedWorkMaxAgeMs);
-  const listParseJobs = async (list: ListRequest): Promise<ListPage> => {
+  const listAnyProject = async (list: ListRequest): Promise<ListPage> => {
     if (typeof authorization !== "string") throw authorization;
     const page = await upstream.listParseJobs(list, {
       authorization,
@@ -90,16 +101,29 @@ export function createGatewayContext(
     }
     return page;
   };
+  const { projects } = caller;
+  const listParseJobs =
+    projects === undefined ? listAnyProject : scopedLister(listAnyProject, projects);
   return {
     config,
+    caller,
     requestId,
     listParseJobs,
-    jobs: createJobLoader(listParseJobs, config.lookupBatchSize, onLoaderBatch),
+    jobs: createJobLoader(listParseJobs, config.lookupBatchSize, onLoaderBatch, projects),
     credentialScope: () => {
-      // Hashed once per request: the response cache and shared executions both ask.
+      // Hashed once per request: the response cache and shared executions both ask. Callers who
+      // share the server's key share answers only when they may see the same projects. The list
+      // goes in as JSON, not joined: a project id holding the separator (`["a\nb"]`) would
+      // otherwise spell another caller's list (`["a", "b"]`) and be served its answers.
       scope ??=
         typeof authorization === "string"
-          ? createHash("sha256").update(authorization).digest("base64url")
+          ? createHash("sha256")
+              .update(
+                projects === undefined
+                  ? authorization
+                  : `${authorization}\n${JSON.stringify(projects)}`,
+              )
+              .digest("base64url")
           : NO_CREDENTIAL;
       return scope;
     },

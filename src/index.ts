@@ -1,3 +1,4 @@
+import type { RequestListener } from "node:http";
 import { type Config, ConfigError, loadConfig } from "./config.js";
 import { DEMO_KEY, startDemoUpstream } from "./demo-upstream/server.js";
 import { createLogger } from "./observability/logging.js";
@@ -31,6 +32,10 @@ async function main(): Promise<void> {
     logger.info(
       `No LLAMA_CLOUD_API_KEY: every caller must send its own Authorization: Bearer header (upstream ${config.baseUrl}).`,
     );
+  } else if (config.callers.auth !== undefined) {
+    logger.info(
+      `Callers authenticate with a JWT (${config.callers.auth.jwksUrl === undefined ? "AUTH_JWT_SECRET" : "AUTH_JWKS_URL"}${config.callers.auth.projectClaim === undefined ? ", every project" : `, projects from the ${JSON.stringify(config.callers.auth.projectClaim)} claim`}) and are served with LLAMA_CLOUD_API_KEY.`,
+    );
   } else {
     // The gateway authenticates nobody: whoever reaches it reads the account behind the key.
     logger.warn(
@@ -38,7 +43,19 @@ async function main(): Promise<void> {
     );
   }
   const runtime = createRuntime(config, logger);
-  const gateway = createGatewayServer(config, createListener(config, runtime));
+  let listener: RequestListener;
+  try {
+    listener = createListener(config, runtime);
+  } catch (error) {
+    // Files named by the configuration (trusted-document manifests) are read here.
+    if (error instanceof ConfigError) {
+      console.error(`Invalid configuration: ${error.message}`);
+      await closeDemo();
+      process.exit(1);
+    }
+    throw error;
+  }
+  const gateway = createGatewayServer(config, listener);
   const { server } = gateway;
   server.on("error", (error) => {
     logger.fatal(`Could not listen on port ${config.port}: ${error.message}`);

@@ -1,3 +1,4 @@
+import { scopeFilter } from "./callers/scope.js";
 import type { GatewayContext } from "./context.js";
 import { cursorEncoder, decodeCursor, END, type Position, START } from "./cursor.js";
 import { readWindow, type Window } from "./pagination.js";
@@ -102,7 +103,7 @@ export class ParseJobsPage {
     if (first < 0 || first > max) {
       throw badUserInput(`first must be from 0 to ${max} (got ${first})`);
     }
-    const filter = filterToRestParams(args.filter);
+    const filter = filterToRestParams(scopeFilter(args.filter, context.caller.projects));
     const start = args.after == null ? START : decodeCursor(args.after, filter.key, max);
     return new ParseJobsPage(context, filter, start, first, args.after != null);
   }

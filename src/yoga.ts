@@ -8,6 +8,7 @@ import {
 } from "graphql-yoga";
 import type { Logger } from "pino";
 import { responseCachePlugin } from "./cache/response-cache.js";
+import { callerOf, callersPlugin } from "./callers/index.js";
 import type { Config } from "./config.js";
 import { createGatewayContext, type GatewayContext } from "./context.js";
 import { compiledExecution } from "./execution.js";
@@ -111,6 +112,9 @@ function gatewayOptions(
   extraPlugins: Plugin[],
 ): YogaServerOptions<Record<string, unknown>, GatewayContext> {
   const { logger, metrics, readiness } = runtime;
+  const callers = callersPlugin(config.callers, config.subgraphToken, logger, (code) =>
+    metrics.recordCallerRefusal(code),
+  );
   const upstream = new UpstreamClient({
     ...config,
     maxResponseBytes: config.maxUpstreamResponseBytes,
@@ -161,6 +165,8 @@ function gatewayOptions(
       ),
       handledByDirectPath(csrfPlugin()),
       handledByDirectPath(clientErrorsPlugin()),
+      // Before anything reads the document: a refused caller costs no parse and no call.
+      ...(callers === undefined ? [] : [callers]),
       subgraphTokenPlugin(config.subgraphToken),
       armorPlugin(config),
       directiveLimitPlugin(config.limits.maxDirectives),
@@ -185,6 +191,7 @@ function gatewayOptions(
       createGatewayContext(request, config, upstream, requestIdOf(request), {
         departure: res instanceof ServerResponse ? departureOfResponse(res) : undefined,
         onLoaderBatch: (size) => metrics.recordLoaderBatch(size),
+        caller: callerOf(request, config.callers.auth !== undefined),
       }),
   };
 }

@@ -2,7 +2,7 @@ import DataLoader from "dataloader";
 import { isPlausibleJobId } from "../job-id.js";
 import { repeatedToken } from "../pagination.js";
 import { MAX_FILTER_QUERY_LENGTH } from "../rest-params.js";
-import type { ListRequest } from "../upstream/client.js";
+import type { ListRequest, RestParams } from "../upstream/client.js";
 import type { ParseJobRecord } from "../upstream/job-record.js";
 import { isUnreadable, type ListPage } from "../upstream/list-response.js";
 
@@ -19,11 +19,12 @@ export function createJobLoader(
   listParseJobs: (request: ListRequest) => Promise<ListPage>,
   batchSize: number,
   onBatch?: (size: number) => void,
+  projects?: readonly string[],
 ): JobLoader {
   return new DataLoader(
     (ids) => {
       onBatch?.(ids.length);
-      return loadJobs(listParseJobs, ids);
+      return loadJobs(listParseJobs, ids, projects);
     },
     {
       maxBatchSize: batchSize,
@@ -32,26 +33,34 @@ export function createJobLoader(
   );
 }
 
-/** DataLoader's batch function: answers in the order of `ids`, an Error where a chunk failed. */
+/**
+ * DataLoader's batch function: answers in the order of `ids`, an Error where a chunk failed.
+ * A caller limited to `projects` asks once per project, each call with its `project_id` (the
+ * endpoint takes one), so the upstream itself never hands over another project's job.
+ */
 async function loadJobs(
   listParseJobs: (request: ListRequest) => Promise<ListPage>,
   ids: readonly string[],
+  projects: readonly string[] | undefined,
 ): Promise<Array<ParseJobRecord | null | Error>> {
   // A malformed id cannot exist upstream: it is answered null here and costs no call.
   const askable = ids.filter(isPlausibleJobId);
-  const found = new Map<string, ParseJobRecord | Error>();
+  const scopes: RestParams = projects?.map((project) => ["project_id", project] as const) ?? [];
+  const found = new Map<string, ParseJobRecord>();
+  const failed = new Map<string, Error>();
   await Promise.all(
-    chunkByQueryLength(askable).map(async (chunk) => {
-      const { jobs, failure } = await lookupChunk(listParseJobs, chunk);
-      for (const job of jobs) found.set(job.id, job);
-      // The failure lands on this chunk's ids that were not found before it, and on no others:
-      // whether they exist is unknown, so they are not answered null.
-      if (failure !== undefined) {
-        for (const id of chunk) if (!found.has(id)) found.set(id, failure);
-      }
-    }),
+    chunkByQueryLength(askable).flatMap((chunk) =>
+      // No projects at all (a router composing) asks for nothing: every id is answered null.
+      (projects === undefined ? [undefined] : scopes).map(async (scope) => {
+        const { jobs, failure } = await lookupChunk(listParseJobs, chunk, scope);
+        for (const job of jobs) found.set(job.id, job);
+        // The failure lands on this chunk's ids, and on no others: whether they exist (in this
+        // project) is unknown, so unless another call found them they are not answered null.
+        if (failure !== undefined) for (const id of chunk) failed.set(id, failure);
+      }),
+    ),
   );
-  return ids.map((id) => found.get(id) ?? null);
+  return ids.map((id) => found.get(id) ?? failed.get(id) ?? null);
 }
 
 /**
@@ -63,10 +72,14 @@ async function loadJobs(
 async function lookupChunk(
   listParseJobs: (request: ListRequest) => Promise<ListPage>,
   ids: readonly string[],
+  scope: RestParams[number] | undefined,
 ): Promise<{ jobs: ParseJobRecord[]; failure?: Error }> {
   const wanted = new Set(ids);
   const jobs: ParseJobRecord[] = [];
-  const filter = ids.map((id) => ["job_ids", id] as const);
+  const filter: RestParams = [
+    ...ids.map((id) => ["job_ids", id] as const),
+    ...(scope === undefined ? [] : [scope]),
+  ];
   let pageToken: string | null = null;
   try {
     do {

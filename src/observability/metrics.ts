@@ -36,6 +36,8 @@ export interface GatewayMetrics {
   recordOperation(sample: OperationSample): void;
   /** Times one HTTP request, from arrival to response, by route and status. */
   recordHttp(route: string, status: number, seconds: number): void;
+  /** Counts one GraphQL request refused before parsing (src/callers/), by its error code. */
+  recordCallerRefusal(code: string): void;
 }
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
@@ -80,6 +82,12 @@ export function createMetrics(
   const deduplicated = new Counter({
     name: "upstream_deduplicated_total",
     help: "Upstream calls that joined an identical call in flight instead of going out",
+    registers: [registry],
+  });
+  const callerRefusals = new Counter({
+    name: "graphql_requests_refused_total",
+    help: "GraphQL requests refused before parsing: bad token, other project, rate limit, untrusted document; by code",
+    labelNames: ["code"],
     registers: [registry],
   });
   const sharedOperations = new Counter({
@@ -173,6 +181,9 @@ export function createMetrics(
       operation.count.inc();
       operation.duration.observe(seconds);
       if (hadErrors) operation.errors.inc();
+    },
+    recordCallerRefusal(code) {
+      callerRefusals.inc({ code });
     },
     recordHttp(route, status, seconds) {
       const labels = { route, status: String(status) };

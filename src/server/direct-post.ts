@@ -185,7 +185,11 @@ function directMediaType(req: IncomingMessage, maxBodyBytes: number): JsonMediaT
   return null;
 }
 
-/** The body as GraphQL parameters, or null unless they are exactly what Yoga accepts as they are. */
+/**
+ * The body as GraphQL parameters, or null unless they are exactly what Yoga accepts as they are,
+ * or a trusted document's id (`documentId`, which the callers' plugin swaps for the document's
+ * text, and Yoga's own check refuses when no manifest is set) with or without a `query`.
+ */
 function graphqlParams(body: Buffer): GraphQLParams | null {
   let parsed: unknown;
   try {
@@ -200,6 +204,7 @@ function graphqlParams(body: Buffer): GraphQLParams | null {
     switch (key) {
       case "query":
       case "operationName":
+      case "documentId":
         if (typeof value !== "string") return null;
         break;
       case "variables":
@@ -210,7 +215,9 @@ function graphqlParams(body: Buffer): GraphQLParams | null {
         return null;
     }
   }
-  return typeof parsed.query === "string" ? (parsed as GraphQLParams) : null;
+  return typeof parsed.query === "string" || typeof parsed.documentId === "string"
+    ? (parsed as GraphQLParams)
+    : null;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

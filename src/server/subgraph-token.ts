@@ -24,12 +24,25 @@ export function subgraphTokenPlugin(token: string | undefined): Plugin {
       const sent = (args.contextValue as { request?: Request }).request?.headers.get(
         SUBGRAPH_TOKEN_HEADER,
       );
-      // Digests have one length, so timingSafeEqual compares them in constant time whatever
-      // was sent: the comparison says nothing about how much of the token a guess got right.
-      if (sent != null && timingSafeEqual(digest(sent), expected)) return;
+      if (sent != null && sameToken(sent, expected)) return;
       setResultAndStopExecution({ errors: [refusal(sent != null)] });
     },
   };
+}
+
+/** Whether a request carries the configured `SUBGRAPH_TOKEN` (false when none is configured). */
+export function carriesSubgraphToken(request: Request, token: string | undefined): boolean {
+  if (token === undefined) return false;
+  const sent = request.headers.get(SUBGRAPH_TOKEN_HEADER);
+  return sent !== null && sameToken(sent, digest(token));
+}
+
+/**
+ * Digests have one length, so timingSafeEqual compares them in constant time whatever was sent:
+ * the comparison says nothing about how much of the token a guess got right.
+ */
+function sameToken(sent: string, expected: Buffer): boolean {
+  return timingSafeEqual(digest(sent), expected);
 }
 
 /** The refusal; it names the header, never the token or what was sent. */

@@ -18,15 +18,23 @@ export type GatewayErrorCode =
   | "UPSTREAM_BUDGET_EXHAUSTED"
   | "REQUEST_TIMEOUT"
   | "REQUEST_CANCELLED"
-  | "QUERY_TOO_COSTLY";
+  | "QUERY_TOO_COSTLY"
+  | "AUTH_PROVIDER_UNAVAILABLE"
+  | "PERSISTED_QUERY_NOT_FOUND"
+  | "PERSISTED_QUERY_ONLY";
 
-interface GatewayErrorOptions {
+export interface GatewayErrorOptions {
   /** The HTTP status the upstream answered with, when there was an answer. */
   upstreamStatus?: number;
   /** Seconds the upstream asked us to wait (429 only, when it said). */
   retryAfter?: number;
   /** Anything else worth showing, e.g. the offending value. */
   extensions?: Record<string, unknown>;
+  /**
+   * The HTTP status and headers of an answer this error ends before execution (401, 429, …).
+   * Yoga reads them from `extensions.http` and leaves them out of the body.
+   */
+  http?: { status: number; headers?: Record<string, string> };
 }
 
 /** A GraphQL error with a code; Yoga shows these as they are and masks everything else. */
@@ -38,6 +46,7 @@ export class GatewayError extends GraphQLError {
       extensions.upstream = { status: options.upstreamStatus };
     }
     if (options.retryAfter !== undefined) extensions.retryAfter = options.retryAfter;
+    if (options.http !== undefined) extensions.http = options.http;
     super(message, { extensions });
     this.code = code;
   }
