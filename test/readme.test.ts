@@ -7,6 +7,7 @@ import { EXAMPLE_QUERY } from "../src/yoga.js";
 const SNIPPETS: Array<[file: string, language: string]> = [
   ["examples/clients/curl.sh", "sh"],
   ["examples/clients/operations.ts", "ts"],
+  ["examples/clients/document-id.ts", "ts"],
   ["examples/clients/apollo.ts", "ts"],
   ["examples/clients/urql.ts", "ts"],
   ["examples/relay/relay.config.json", "json"],

@@ -1,12 +1,19 @@
 import { ApolloClient, HttpLink, InMemoryCache } from "@apollo/client";
+import { PersistedQueryLink } from "@apollo/client/link/persisted-queries";
 import { relayStylePagination } from "@apollo/client/utilities";
 import type { ParseJobFilter } from "../gql/graphql.js";
+import { documentId } from "./document-id.js";
 import { ParseJobById, ParseJobsPage } from "./operations.js";
 
-/** An Apollo Client whose cache merges the pages of `parseJobs` into one list per filter. */
-export function createApolloClient(uri: string) {
+/**
+ * An Apollo Client whose cache merges the pages of `parseJobs` into one list per filter. With
+ * `persisted`, it sends each operation's id from the codegen manifest instead of its text, as a
+ * gateway serving only trusted documents (`PERSISTED_DOCUMENTS`) requires.
+ */
+export function createApolloClient(uri: string, { persisted = false } = {}) {
+  const http = new HttpLink({ uri });
   return new ApolloClient({
-    link: new HttpLink({ uri }),
+    link: persisted ? persistedIds().concat(http) : http,
     cache: new InMemoryCache({
       typePolicies: { Query: { fields: { parseJobs: relayStylePagination(["filter"]) } } },
     }),
@@ -34,4 +41,14 @@ export async function allJobsWithApollo(client: ApolloClient, filter?: ParseJobF
 export async function jobWithApollo(client: ApolloClient, id: string) {
   const { data } = await client.query({ query: ParseJobById, variables: { id } });
   return data?.node;
+}
+
+/** Sends `extensions.persistedQuery.sha256Hash` with the id codegen gave the document, no text. */
+function persistedIds() {
+  return new PersistedQueryLink({
+    generateHash: documentId,
+    // An unknown id is a build out of step with the gateway's manifest: resending the text would
+    // only be refused too, and would put the text on the wire.
+    retry: () => false,
+  });
 }

@@ -1,11 +1,17 @@
 import { Client, fetchExchange } from "@urql/core";
 import { cacheExchange } from "@urql/exchange-graphcache";
 import { relayPagination } from "@urql/exchange-graphcache/extras";
+import { persistedExchange } from "@urql/exchange-persisted";
 import type { ParseJobFilter } from "../gql/graphql.js";
+import { documentId } from "./document-id.js";
 import { ParseJobById, ParseJobsPage } from "./operations.js";
 
-/** An urql client whose Graphcache merges the pages of `parseJobs` into one list per filter. */
-export function createUrqlClient(url: string) {
+/**
+ * An urql client whose Graphcache merges the pages of `parseJobs` into one list per filter. With
+ * `persisted`, it sends each operation's id from the codegen manifest instead of its text, as a
+ * gateway serving only trusted documents (`PERSISTED_DOCUMENTS`) requires.
+ */
+export function createUrqlClient(url: string, { persisted = false } = {}) {
   return new Client({
     url,
     // urql sends queries as GET; the gateway's CSRF prevention wants this header on every GET.
@@ -16,6 +22,15 @@ export function createUrqlClient(url: string) {
         keys: { ParseJobConnection: () => null, ParseJobEdge: () => null, PageInfo: () => null },
         resolvers: { Query: { parseJobs: relayPagination() } },
       }),
+      // `enforcePersistedQueries`: never fall back to sending the text, which the gateway refuses.
+      ...(persisted
+        ? [
+            persistedExchange({
+              enforcePersistedQueries: true,
+              generateHash: async (_text, document) => documentId(document),
+            }),
+          ]
+        : []),
       fetchExchange,
     ],
   });

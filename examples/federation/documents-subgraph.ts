@@ -26,6 +26,8 @@ export interface TestDocument {
 export interface DocumentsSubgraph {
   readonly url: string;
   requests(): number;
+  /** The `Authorization` header of each request served, oldest first (undefined: none sent). */
+  authorizations(): ReadonlyArray<string | undefined>;
   close(): Promise<void>;
 }
 
@@ -62,15 +64,18 @@ export async function startDocumentsSubgraph(
     },
   });
   let requests = 0;
+  const authorizations: Array<string | undefined> = [];
   const yoga = createYoga({ schema, graphqlEndpoint: "/graphql", logging: false });
   const server: Server = createServer((request, response) => {
     requests++;
+    authorizations.push(request.headers.authorization);
     return yoga(request, response);
   });
   await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`,
     requests: () => requests,
+    authorizations: () => [...authorizations],
     async close() {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));

@@ -63,9 +63,12 @@ export function createGatewayConfig(subgraphs: readonly Subgraph[]): GatewayConf
   const tokens = new Map(subgraphs.map((subgraph) => [subgraph.name, subgraph.token]));
   return {
     supergraph: () => composeSupergraph(subgraphs),
-    // parse-jobs-graphql uses the caller's `Authorization: Bearer …` (else its own
-    // LLAMA_CLOUD_API_KEY); routers forward no client headers unless told to. Its `_entities`
-    // also needs its SUBGRAPH_TOKEN when one is set, which no client sends: the gateway adds it.
+    // parse-jobs-graphql reads the caller's `Authorization: Bearer …`: a LlamaCloud key (else it
+    // uses its own LLAMA_CLOUD_API_KEY), or, with caller authentication on there, the caller's
+    // JWT, which decides the projects the caller sees (jobs are then read with its own key).
+    // Routers forward no client headers unless told to, and no other subgraph gets this one.
+    // Its `_entities` also needs its SUBGRAPH_TOKEN when one is set, which no client sends: the
+    // gateway adds it. Composition's `_service { sdl }` needs no caller's JWT.
     propagateHeaders: {
       fromClientToSubgraphs: ({ request, subgraphName }) => {
         if (subgraphName !== "parse-jobs") return undefined;

@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url";
 import {
   createOperationDescriptor,
   type Environment,
@@ -16,10 +17,15 @@ import ParseJobRow from "../../examples/relay/src/__generated__/ParseJobRow_job.
 import ParseJobRowRefetchQuery from "../../examples/relay/src/__generated__/ParseJobRowRefetchQuery.graphql.js";
 import ParseJobsPageQuery from "../../examples/relay/src/__generated__/ParseJobsPageQuery.graphql.js";
 import { createRelayEnvironment } from "../../examples/relay/src/environment.js";
+import { loadConfig } from "../../src/config.js";
 import { restListing, type Stack, startStack } from "../support/stack.js";
 
 // The artifacts relay-compiler wrote for examples/relay run here on relay-runtime without React:
 // what usePaginationFragment and useRefetchableFragment do, step by step.
+
+const RELAY_MANIFEST = fileURLToPath(
+  new URL("../../examples/relay/persisted-documents.json", import.meta.url),
+);
 
 /** Fetches an operation into the store and keeps it there; returns the root's data as stored. */
 async function load<T extends OperationType>(
@@ -45,7 +51,10 @@ function read<T>(environment: Environment, fragment: ReaderFragment, reference: 
 describe("the Relay example (examples/relay) against the running gateway", () => {
   let stack: Stack;
   beforeAll(async () => {
-    stack = await startStack();
+    // relay-compiler persists the example's operations: the artifacts carry ids, and the gateway
+    // needs the manifest they name (development mode: text would still be served too).
+    const { callers } = loadConfig({ PERSISTED_DOCUMENTS: RELAY_MANIFEST });
+    stack = await startStack({ config: { callers } });
   });
   afterAll(() => stack.close());
   beforeEach(() => stack.demo.reset());

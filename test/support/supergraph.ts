@@ -34,8 +34,10 @@ export interface FederationGateway {
     query: string,
     headers?: Record<string, string>,
   ): Promise<{
+    /** The router's HTTP status. */
+    status: number;
     data?: T;
-    errors?: Array<{ path?: unknown[]; extensions?: Record<string, unknown> }>;
+    errors?: Array<{ message?: string; path?: unknown[]; extensions?: Record<string, unknown> }>;
   }>;
   close(): Promise<void>;
 }
@@ -66,7 +68,7 @@ export async function startFederationGateway(
         headers: { "content-type": "application/json", accept: "application/json", ...headers },
         body: JSON.stringify({ query }),
       });
-      return (await response.json()) as never;
+      return { status: response.status, ...((await response.json()) as object) } as never;
     },
     async close() {
       server.closeAllConnections();

@@ -1,11 +1,14 @@
 /**
- * @generated SignedSource<<91d15fdcfa4c261a057f5c001e68b371>>
+ * @generated SignedSource<<d804c62288740899738922e47d6cb3b7>>
+ * @relayHash dc9c49fe738b0f74ad57744090c2f07c
  * @lightSyntaxTransform
  */
 
 /* tslint:disable */
 /* eslint-disable */
 // @ts-nocheck
+
+// @relayRequestID f7889b63d653a00dab28e33518e2d1e40afbc66dd556539e7a7bc8f76c98af71
 
 import { ConcreteRequest } from 'relay-runtime';
 import { FragmentRefs } from "relay-runtime";
@@ -222,12 +225,11 @@ return {
     ]
   },
   "params": {
-    "cacheID": "dc9c49fe738b0f74ad57744090c2f07c",
-    "id": null,
+    "id": "f7889b63d653a00dab28e33518e2d1e40afbc66dd556539e7a7bc8f76c98af71",
     "metadata": {},
     "name": "ParseJobListPaginationQuery",
     "operationKind": "query",
-    "text": "query ParseJobListPaginationQuery(\n  $count: Int = 20\n  $cursor: String\n  $filter: ParseJobFilter\n) {\n  ...ParseJobList_query_3KQYpM\n}\n\nfragment ParseJobList_query_3KQYpM on Query {\n  parseJobs(first: $count, after: $cursor, filter: $filter) {\n    totalCount\n    edges {\n      node {\n        id\n        ...ParseJobRow_job\n        __typename\n      }\n      cursor\n    }\n    pageInfo {\n      hasNextPage\n      endCursor\n    }\n  }\n}\n\nfragment ParseJobRow_job on ParseJob {\n  id\n  name\n  status\n  updatedAt\n}\n"
+    "text": null
   }
 };
 })();

@@ -1,11 +1,14 @@
 /**
- * @generated SignedSource<<cead1616f423b36855a297607ef4b5cd>>
+ * @generated SignedSource<<9083d7b514ae24d951a891107d031478>>
+ * @relayHash af518c5460946be94630d552934baf31
  * @lightSyntaxTransform
  */
 
 /* tslint:disable */
 /* eslint-disable */
 // @ts-nocheck
+
+// @relayRequestID 0fab4f9684f5b6d8ac4e148a6897f0365f5372c423345813b092fec2263eda15
 
 import { ConcreteRequest } from 'relay-runtime';
 import { FragmentRefs } from "relay-runtime";
@@ -126,12 +129,11 @@ return {
     ]
   },
   "params": {
-    "cacheID": "af518c5460946be94630d552934baf31",
-    "id": null,
+    "id": "0fab4f9684f5b6d8ac4e148a6897f0365f5372c423345813b092fec2263eda15",
     "metadata": {},
     "name": "ParseJobRowRefetchQuery",
     "operationKind": "query",
-    "text": "query ParseJobRowRefetchQuery(\n  $id: ID!\n) {\n  node(id: $id) {\n    __typename\n    ...ParseJobRow_job\n    id\n  }\n}\n\nfragment ParseJobRow_job on ParseJob {\n  id\n  name\n  status\n  updatedAt\n}\n"
+    "text": null
   }
 };
 })();

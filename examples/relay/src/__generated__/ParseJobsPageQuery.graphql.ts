@@ -1,11 +1,14 @@
 /**
- * @generated SignedSource<<d1d75c9806611ed836a74d3a6b14c384>>
+ * @generated SignedSource<<77b4562cb44b190d241df3af8aa2214b>>
+ * @relayHash 4f5deee7912ccd29d8cdc56f37118edf
  * @lightSyntaxTransform
  */
 
 /* tslint:disable */
 /* eslint-disable */
 // @ts-nocheck
+
+// @relayRequestID 3e4d22531230bda921569da5efef58290c734c6f7f55a608a4952e2d80f3a892
 
 import { ConcreteRequest } from 'relay-runtime';
 import { FragmentRefs } from "relay-runtime";
@@ -200,12 +203,11 @@ return {
     ]
   },
   "params": {
-    "cacheID": "4f5deee7912ccd29d8cdc56f37118edf",
-    "id": null,
+    "id": "3e4d22531230bda921569da5efef58290c734c6f7f55a608a4952e2d80f3a892",
     "metadata": {},
     "name": "ParseJobsPageQuery",
     "operationKind": "query",
-    "text": "query ParseJobsPageQuery(\n  $filter: ParseJobFilter\n) {\n  ...ParseJobList_query_WppuB\n}\n\nfragment ParseJobList_query_WppuB on Query {\n  parseJobs(first: 10, filter: $filter) {\n    totalCount\n    edges {\n      node {\n        id\n        ...ParseJobRow_job\n        __typename\n      }\n      cursor\n    }\n    pageInfo {\n      hasNextPage\n      endCursor\n    }\n  }\n}\n\nfragment ParseJobRow_job on ParseJob {\n  id\n  name\n  status\n  updatedAt\n}\n"
+    "text": null
   }
 };
 })();
