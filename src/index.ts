@@ -32,14 +32,15 @@ async function main(): Promise<void> {
     logger.info(
       `No LLAMA_CLOUD_API_KEY: every caller must send its own Authorization: Bearer header (upstream ${config.baseUrl}).`,
     );
-  } else if (config.callers.auth !== undefined) {
-    logger.info(
-      `Callers authenticate with a JWT (${config.callers.auth.jwksUrl === undefined ? "AUTH_JWT_SECRET" : "AUTH_JWKS_URL"}${config.callers.auth.projectClaim === undefined ? ", every project" : `, projects from the ${JSON.stringify(config.callers.auth.projectClaim)} claim`}) and are served with LLAMA_CLOUD_API_KEY.`,
-    );
-  } else {
+  } else if (config.callers.auth === undefined) {
     // The gateway authenticates nobody: whoever reaches it reads the account behind the key.
     logger.warn(
       "LLAMA_CLOUD_API_KEY is used for every caller without an Authorization header, and the gateway authenticates no caller: anyone who can reach it reads that account's jobs. Keep it reachable only by your own services (private network, or an authenticating proxy in front).",
+    );
+  }
+  if (config.callers.auth !== undefined) {
+    logger.info(
+      `Callers authenticate with a JWT (${config.callers.auth.jwksUrl === undefined ? "AUTH_JWT_SECRET" : "AUTH_JWKS_URL"}${config.callers.auth.projectClaim === undefined ? ", every project" : `, projects from the ${JSON.stringify(config.callers.auth.projectClaim)} claim`}) and are served with LLAMA_CLOUD_API_KEY.`,
     );
   }
   const runtime = createRuntime(config, logger);
