@@ -1,7 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { Writable } from "node:stream";
 import fc from "fast-check";
-import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../src/config.js";
 import {
@@ -13,6 +11,7 @@ import {
   startJwksServer,
   unsignedToken,
 } from "./support/jwks-server.js";
+import { capturingLogger } from "./support/log-lines.js";
 import { restListing, type Stack, startStack } from "./support/stack.js";
 
 const SECRET = randomBytes(32).toString("hex");
@@ -23,17 +22,8 @@ const QUERY = "{ parseJobs(first: 2) { edges { node { id projectId } } } }";
 const now = () => Math.floor(Date.now() / 1000);
 
 /** Every log line of every gateway here, and every token sent: none may show up in the other. */
-const lines: string[] = [];
+const { logger, lines } = capturingLogger();
 const sent: string[] = [];
-const logger = pino(
-  { level: "debug" },
-  new Writable({
-    write(chunk, _encoding, done) {
-      lines.push(...String(chunk).split("\n").filter(Boolean));
-      done();
-    },
-  }),
-);
 
 /** A gateway (demo upstream behind it) with the AUTH_* variables given, read as at start. */
 function startAuthStack(env: Record<string, string>, directPost = true): Promise<Stack> {

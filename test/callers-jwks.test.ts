@@ -3,9 +3,7 @@
  * fetches, how often, and what it says when it cannot. test/callers-auth.test.ts covers the same
  * store through the gateway.
  */
-import { Writable } from "node:stream";
 import { errors, type JWTVerifyGetKey, jwtVerify } from "jose";
-import pino from "pino";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { createJwksKeys, JwksUnavailableError } from "../src/callers/jwks.js";
 import {
@@ -15,17 +13,9 @@ import {
   signWithKey,
   startJwksServer,
 } from "./support/jwks-server.js";
+import { capturingLogger } from "./support/log-lines.js";
 
-const lines: string[] = [];
-const logger = pino(
-  { level: "debug" },
-  new Writable({
-    write(chunk, _encoding, done) {
-      lines.push(...String(chunk).split("\n").filter(Boolean));
-      done();
-    },
-  }),
-);
+const { logger, lines } = capturingLogger();
 
 let idp: JwksServer;
 beforeAll(async () => {

@@ -4,15 +4,6 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import { parse } from "graphql";
-import {
-  createOperationDescriptor,
-  type Environment,
-  fetchQuery,
-  type GraphQLTaggedNode,
-  getSelector,
-  type OperationType,
-  type ReaderFragment,
-} from "relay-runtime";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
   allJobsWithApollo,
@@ -31,6 +22,7 @@ import ParseJobRowRefetchQuery from "../../examples/relay/src/__generated__/Pars
 import ParseJobsPageQuery from "../../examples/relay/src/__generated__/ParseJobsPageQuery.graphql.js";
 import { createRelayEnvironment } from "../../examples/relay/src/environment.js";
 import { loadConfig } from "../../src/config.js";
+import { load, read } from "../support/relay-store.js";
 import { restListing, type Stack, startStack } from "../support/stack.js";
 
 // The client examples against a gateway as a frontend deployment runs it: NODE_ENV=production and
@@ -268,24 +260,3 @@ describe("the client examples against a production gateway serving only trusted 
     expect(proxy.exchanges.every((exchange) => exchange.status === 200)).toBe(true);
   });
 });
-
-/** Fetches a Relay operation into the store and keeps it there; returns the root's data. */
-async function load<T extends OperationType>(
-  environment: Environment,
-  query: GraphQLTaggedNode & Parameters<typeof createOperationDescriptor>[0],
-  variables: T["variables"],
-): Promise<Record<string, unknown>> {
-  await fetchQuery<T>(environment, query, variables).toPromise();
-  const operation = createOperationDescriptor(query, variables);
-  environment.retain(operation);
-  const snapshot = environment.lookup(operation.fragment);
-  if (!snapshot.data) throw new Error("the operation's data is not in the store");
-  return snapshot.data;
-}
-
-/** Reads a fragment from the store through the reference its parent holds. */
-function read<T>(environment: Environment, fragment: ReaderFragment, reference: unknown): T {
-  const selector = getSelector(fragment, reference);
-  if (selector?.kind !== "SingularReaderSelector") throw new Error("no single fragment to read");
-  return environment.lookup(selector).data as T;
-}

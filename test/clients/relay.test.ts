@@ -1,13 +1,4 @@
 import { fileURLToPath } from "node:url";
-import {
-  createOperationDescriptor,
-  type Environment,
-  fetchQuery,
-  type GraphQLTaggedNode,
-  getSelector,
-  type OperationType,
-  type ReaderFragment,
-} from "relay-runtime";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { ParseJobList_query$data } from "../../examples/relay/src/__generated__/ParseJobList_query.graphql.js";
 import ParseJobList from "../../examples/relay/src/__generated__/ParseJobList_query.graphql.js";
@@ -18,6 +9,7 @@ import ParseJobRowRefetchQuery from "../../examples/relay/src/__generated__/Pars
 import ParseJobsPageQuery from "../../examples/relay/src/__generated__/ParseJobsPageQuery.graphql.js";
 import { createRelayEnvironment } from "../../examples/relay/src/environment.js";
 import { loadConfig } from "../../src/config.js";
+import { load, read } from "../support/relay-store.js";
 import { restListing, type Stack, startStack } from "../support/stack.js";
 
 // The artifacts relay-compiler wrote for examples/relay run here on relay-runtime without React:
@@ -26,27 +18,6 @@ import { restListing, type Stack, startStack } from "../support/stack.js";
 const RELAY_MANIFEST = fileURLToPath(
   new URL("../../examples/relay/persisted-documents.json", import.meta.url),
 );
-
-/** Fetches an operation into the store and keeps it there; returns the root's data as stored. */
-async function load<T extends OperationType>(
-  environment: Environment,
-  query: GraphQLTaggedNode & Parameters<typeof createOperationDescriptor>[0],
-  variables: T["variables"],
-): Promise<Record<string, unknown>> {
-  await fetchQuery<T>(environment, query, variables).toPromise();
-  const operation = createOperationDescriptor(query, variables);
-  environment.retain(operation);
-  const snapshot = environment.lookup(operation.fragment);
-  if (!snapshot.data) throw new Error("the operation's data is not in the store");
-  return snapshot.data;
-}
-
-/** Reads a fragment from the store through the reference its parent holds. */
-function read<T>(environment: Environment, fragment: ReaderFragment, reference: unknown): T {
-  const selector = getSelector(fragment, reference);
-  if (selector?.kind !== "SingularReaderSelector") throw new Error("no single fragment to read");
-  return environment.lookup(selector).data as T;
-}
 
 describe("the Relay example (examples/relay) against the running gateway", () => {
   let stack: Stack;
