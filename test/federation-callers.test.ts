@@ -5,15 +5,16 @@
  */
 import { SignJWT } from "jose";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import {
-  type DocumentsSubgraph,
-  startDocumentsSubgraph,
-} from "../examples/federation/documents-subgraph.js";
+import type { DocumentsSubgraph } from "../examples/federation/documents-subgraph.js";
 import { loadConfig } from "../src/config.js";
 import { DEMO_KEY } from "../src/demo-upstream/server.js";
 import { asGraphQL, JOB_FIELDS, type RestJob } from "./support/expected-job.js";
 import { restListing, type Stack, startStack } from "./support/stack.js";
-import { type FederationGateway, startFederationGateway } from "./support/supergraph.js";
+import {
+  type DocumentsSupergraph,
+  type FederationGateway,
+  startDocumentsSupergraph,
+} from "./support/supergraph.js";
 
 const SECRET = "federation-callers-test-secret-0123456789";
 
@@ -38,6 +39,7 @@ type DocumentsAnswer = {
 
 describe("a scoped caller through Hive Gateway", () => {
   let stack: Stack;
+  let supergraph: DocumentsSupergraph;
   let documents: DocumentsSubgraph;
   let gateway: FederationGateway;
   /** The job id each document references, in document order (null: never parsed). */
@@ -67,21 +69,11 @@ describe("a scoped caller through Hive Gateway", () => {
     const projects = [...new Set(everything.slice(0, 40).map((job) => String(job.project_id)))];
     expect(projects.length).toBeGreaterThanOrEqual(3);
     [mine = "", other = ""] = projects;
-    documents = await startDocumentsSubgraph(
-      references.map((parseJobId, index) => ({
-        id: `doc-${index}`,
-        title: `Doc ${index}`,
-        parseJobId,
-      })),
-    );
-    gateway = await startFederationGateway([
-      { name: "parse-jobs", url: stack.gatewayUrl },
-      { name: "documents", url: documents.url },
-    ]);
+    supergraph = await startDocumentsSupergraph(stack.gatewayUrl, references);
+    ({ documents, gateway } = supergraph);
   });
   afterAll(async () => {
-    await gateway?.close();
-    await documents?.close();
+    await supergraph?.close();
     await stack?.close();
   });
   beforeEach(() => stack.demo.reset());

@@ -6,10 +6,16 @@ import {
 import { DEMO_KEY } from "../src/demo-upstream/server.js";
 import { asGraphQL, JOB_FIELDS, type RestJob } from "./support/expected-job.js";
 import { restListing, type Stack, startStack } from "./support/stack.js";
-import { type FederationGateway, startFederationGateway } from "./support/supergraph.js";
+import {
+  type DocumentsSupergraph,
+  type FederationGateway,
+  startDocumentsSupergraph,
+  startFederationGateway,
+} from "./support/supergraph.js";
 
 describe("through Hive Gateway, composed with a documents subgraph", () => {
   let stack: Stack;
+  let supergraph: DocumentsSupergraph;
   let documents: DocumentsSubgraph;
   let gateway: FederationGateway;
   let everything: RestJob[];
@@ -26,21 +32,11 @@ describe("through Hive Gateway, composed with a documents subgraph", () => {
     const jobIds: Array<string | null> = referenced.map((job) => String(job.id));
     jobIds.splice(40, 0, "pjb-gone-1", null);
     jobIds.splice(120, 0, null, "pjb-gone-2");
-    documents = await startDocumentsSubgraph(
-      jobIds.map((parseJobId, index) => ({
-        id: `doc-${index}`,
-        title: `Doc ${index}`,
-        parseJobId,
-      })),
-    );
-    gateway = await startFederationGateway([
-      { name: "parse-jobs", url: stack.gatewayUrl },
-      { name: "documents", url: documents.url },
-    ]);
+    supergraph = await startDocumentsSupergraph(stack.gatewayUrl, jobIds);
+    ({ documents, gateway } = supergraph);
   });
   afterAll(async () => {
-    await gateway?.close();
-    await documents?.close();
+    await supergraph?.close();
     await stack?.close();
   });
   beforeEach(() => stack.demo.reset());

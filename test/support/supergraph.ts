@@ -4,7 +4,11 @@ import type { AddressInfo } from "node:net";
 import { createGatewayRuntime } from "@graphql-hive/gateway-runtime";
 import { composeServices } from "@theguild/federation-composition";
 import { parse } from "graphql";
-import { documentsTypeDefs } from "../../examples/federation/documents-subgraph.js";
+import {
+  type DocumentsSubgraph,
+  documentsTypeDefs,
+  startDocumentsSubgraph,
+} from "../../examples/federation/documents-subgraph.js";
 import { createGatewayConfig, type Subgraph } from "../../examples/federation/gateway.config.js";
 
 /** The committed subgraph SDL of this gateway, as a router would fetch it through `_service`. */
@@ -74,6 +78,45 @@ export async function startFederationGateway(
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
       await gateway.dispose();
+    },
+  };
+}
+
+/** The documents subgraph and Hive Gateway in front of it and of a running parse-jobs gateway. */
+export interface DocumentsSupergraph {
+  documents: DocumentsSubgraph;
+  gateway: FederationGateway;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the documents subgraph with one document per entry of `parseJobIds` (null: a document
+ * never parsed), then Hive Gateway composing it with parse-jobs at `parseJobsUrl`.
+ */
+export async function startDocumentsSupergraph(
+  parseJobsUrl: string,
+  parseJobIds: ReadonlyArray<string | null>,
+): Promise<DocumentsSupergraph> {
+  const documents = await startDocumentsSubgraph(
+    parseJobIds.map((parseJobId, index) => ({
+      id: `doc-${index}`,
+      title: `Doc ${index}`,
+      parseJobId,
+    })),
+  );
+  const gateway = await startFederationGateway([
+    { name: "parse-jobs", url: parseJobsUrl },
+    { name: "documents", url: documents.url },
+  ]).catch(async (error: unknown) => {
+    await documents.close();
+    throw error;
+  });
+  return {
+    documents,
+    gateway,
+    async close() {
+      await gateway.close();
+      await documents.close();
     },
   };
 }
