@@ -4,6 +4,7 @@
  */
 
 import { type CallersConfig, readCallersConfig } from "./callers/config.js";
+import { type LiveConfig, readLiveConfig } from "./live/config.js";
 import {
   boolean,
   ConfigError,
@@ -98,6 +99,8 @@ export interface Config {
   maxConnections: number;
   /** Caller authentication, projects per caller, rate limits, trusted documents (src/callers/). */
   callers: CallersConfig;
+  /** The `parseJobUpdates` subscription's poll and LlamaCloud's webhooks (src/live/). */
+  live: LiveConfig;
 }
 
 /** Sizes above which an operation is refused before it runs. */
@@ -175,6 +178,7 @@ export function loadConfig(
     ...serving(env),
     // The demo upstream's key is the server key in demo mode.
     callers: readCallersConfig(env, production, apiKey !== undefined || demoMode),
+    live: readLiveConfig(env),
   };
 }
 

@@ -5,7 +5,7 @@ import { createLogger } from "./observability/logging.js";
 import { createGatewayServer } from "./server/http-server.js";
 import { drainServer } from "./server/shutdown.js";
 import { closeUpstreamConnections } from "./upstream/http.js";
-import { createListener, createRuntime } from "./yoga.js";
+import { createListener, createRuntime, type GatewayRuntime } from "./yoga.js";
 
 /** Starts the gateway: `npm start`. Without a key or base URL it brings its own demo upstream. */
 async function main(): Promise<void> {
@@ -43,9 +43,10 @@ async function main(): Promise<void> {
       `Callers authenticate with a JWT (${config.callers.auth.jwksUrl === undefined ? "AUTH_JWT_SECRET" : "AUTH_JWKS_URL"}${config.callers.auth.projectClaim === undefined ? ", every project" : `, projects from the ${JSON.stringify(config.callers.auth.projectClaim)} claim`}) and are served with LLAMA_CLOUD_API_KEY.`,
     );
   }
-  const runtime = createRuntime(config, logger);
+  let runtime: GatewayRuntime;
   let listener: RequestListener;
   try {
+    runtime = createRuntime(config, logger);
     listener = createListener(config, runtime);
   } catch (error) {
     // Files named by the configuration (trusted-document manifests) are read here.

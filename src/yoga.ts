@@ -6,7 +6,6 @@ import {
   type YogaServerInstance,
   type YogaServerOptions,
 } from "graphql-yoga";
-import type { Logger } from "pino";
 import { responseCachePlugin } from "./cache/response-cache.js";
 import { callerOf, callersPlugin } from "./callers/index.js";
 import type { Config } from "./config.js";
@@ -17,11 +16,10 @@ import { costLimitPlugin } from "./limits/cost.js";
 import { directiveLimitPlugin } from "./limits/directives.js";
 import { introspectionPlugin } from "./limits/introspection.js";
 import { requestBodyLimit } from "./limits/request-body-limit.js";
-import { createLogger, logUpstreamAttempt, yogaLogger } from "./observability/logging.js";
-import { createMetrics, type GatewayMetrics } from "./observability/metrics.js";
+import { yogaLogger } from "./observability/logging.js";
 import { observabilityPlugin, requestIdOf } from "./observability/plugin.js";
-import { UpstreamReadiness } from "./observability/readiness.js";
 import { departureOfResponse } from "./request-interest.js";
+import { createRuntime, type GatewayRuntime } from "./runtime.js";
 import { subgraphSchema } from "./schema/index.js";
 import { browserPlugin } from "./server/browser.js";
 import { clientErrorsPlugin } from "./server/client-errors.js";
@@ -30,7 +28,6 @@ import { directPostListener } from "./server/direct-post.js";
 import { corsPlugin, csrfPlugin } from "./server/run-mode.js";
 import { subgraphTokenPlugin } from "./server/subgraph-token.js";
 import { sharedExecutionPlugin } from "./shared-execution.js";
-import { UpstreamClient } from "./upstream/client.js";
 
 /** The query GraphiQL opens with: a page of jobs and how to get the next one. */
 export const EXAMPLE_QUERY = `# Newest parse jobs first. Run it, then put
@@ -75,26 +72,9 @@ const GRAPHIQL_OPTIONS: GraphiQLOptions = {
   defaultTabs: [{ query: EXAMPLE_QUERY, variables: EXAMPLE_VARIABLES }],
 };
 
+export { createRuntime, type GatewayRuntime } from "./runtime.js";
+
 export type Gateway = YogaServerInstance<Record<string, unknown>, GatewayContext>;
-
-/** What lives as long as the process: the logger, metrics and the upstream's readiness. */
-export interface GatewayRuntime {
-  logger: Logger;
-  metrics: GatewayMetrics;
-  readiness: UpstreamReadiness;
-}
-
-/** The runtime for a configuration; `index.ts` keeps it to drain readiness on SIGTERM. */
-export function createRuntime(
-  config: Config,
-  logger: Logger = createLogger(config),
-): GatewayRuntime {
-  return {
-    logger,
-    metrics: createMetrics(),
-    readiness: new UpstreamReadiness(config.baseUrl, config.apiKey, config.readinessCacheMs),
-  };
-}
 
 /** Builds the Yoga server for a configuration; `index.ts` gives it a socket. */
 export function createGateway(
@@ -111,21 +91,7 @@ function gatewayOptions(
   runtime: GatewayRuntime,
   extraPlugins: Plugin[],
 ): YogaServerOptions<Record<string, unknown>, GatewayContext> {
-  const { logger, metrics, readiness } = runtime;
-  const callers = callersPlugin(config.callers, config.subgraphToken, logger, (code) =>
-    metrics.recordCallerRefusal(code),
-  );
-  const upstream = new UpstreamClient({
-    ...config,
-    maxResponseBytes: config.maxUpstreamResponseBytes,
-    deduplicate: config.deduplicateUpstream,
-    onDeduplicated: () => metrics.recordDeduplicated(),
-    observer: (attempt) => {
-      metrics.recordUpstream(attempt);
-      readiness.record(attempt);
-      logUpstreamAttempt(logger, attempt);
-    },
-  });
+  const { logger, metrics, readiness, upstream, gate } = runtime;
   return {
     // The subgraph schema: the client schema plus `_service`/`_entities`, so apps and federation
     // routers share this one endpoint.
@@ -166,7 +132,7 @@ function gatewayOptions(
       handledByDirectPath(csrfPlugin()),
       handledByDirectPath(clientErrorsPlugin()),
       // Before anything reads the document: a refused caller costs no parse and no call.
-      ...(callers === undefined ? [] : [callers]),
+      ...(gate === undefined ? [] : [callersPlugin(gate)]),
       subgraphTokenPlugin(config.subgraphToken),
       armorPlugin(config),
       directiveLimitPlugin(config.limits.maxDirectives),
@@ -191,7 +157,7 @@ function gatewayOptions(
       createGatewayContext(request, config, upstream, requestIdOf(request), {
         departure: res instanceof ServerResponse ? departureOfResponse(res) : undefined,
         onLoaderBatch: (size) => metrics.recordLoaderBatch(size),
-        caller: callerOf(request, config.callers.auth !== undefined),
+        caller: callerOf(request, gate?.authenticating ?? false),
       }),
   };
 }

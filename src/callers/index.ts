@@ -1,16 +1,18 @@
 /**
  * Callers: who may send GraphQL requests (JWT authentication), which LlamaCloud projects each may
  * see, how often they may ask (rate limits) and which documents they may send (trusted documents).
- * `yoga.ts` wires in `callersPlugin`; the context reads `callerOf(request)`.
+ * `yoga.ts` builds one `CallerGate` and wires it in twice: `callersPlugin` for HTTP (queries, and
+ * subscriptions over SSE) and the WebSocket server for `graphql-ws` subscriptions. The context
+ * reads `callerOf(request)`.
  *
- * Everything here happens in Yoga's `onParams` hook: after the body is read, before the document
+ * Over HTTP, the gate runs in Yoga's `onParams` hook: after the body is read, before the document
  * is parsed. That hook runs on the direct path as well as through Yoga's adapter, and a refusal
  * costs no parse, no validation and no upstream call. The order is the order of the questions:
  * who are you (401), have you asked too often (429), may this document run (400/404).
  */
 import type { IncomingMessage } from "node:http";
 import { GraphQLError } from "graphql";
-import type { Plugin } from "graphql-yoga";
+import type { GraphQLParams, Plugin } from "graphql-yoga";
 import type { Logger } from "pino";
 import { carriesSubgraphToken } from "../server/subgraph-token.js";
 import { createAuthenticator } from "./authenticate.js";
@@ -23,33 +25,43 @@ import { loadTrustedDocuments } from "./trusted-documents.js";
 export type { Caller } from "./caller.js";
 export { ANONYMOUS } from "./caller.js";
 
-/** Each authenticated request's caller, until the request is gone. */
-const callers = new WeakMap<Request, Caller>();
-
-/**
- * The caller `callersPlugin` established for a request: anonymous (every project) when
- * authentication is off. With it on, a request the plugin never saw (a path that skipped
- * `onParams`, were there one) fails closed: a caller of no project.
- */
-export function callerOf(request: Request, authenticating: boolean): Caller {
-  return callers.get(request) ?? (authenticating ? SDL_ONLY : ANONYMOUS);
+/** One GraphQL operation at the door: what the caller sent, and where from. */
+export interface Arrival {
+  /** The `Authorization` value: the HTTP header, or `connection_init`'s `authorization`. */
+  authorization: string | null;
+  params: GraphQLParams;
+  /** The HTTP request (for a WebSocket, the upgrade request): its URL and headers are read. */
+  request: Request;
+  /** Node's request, for the client's address. */
+  req: IncomingMessage | undefined;
 }
 
-/** What the server adapters hand `onParams` as its context: Node's request, on both paths. */
-interface ServerContext {
-  req?: IncomingMessage;
+/** What the gate lets in: who, and the document to run (a trusted document's text by now). */
+export interface Admission {
+  caller: Caller;
+  params: GraphQLParams;
+}
+
+/** Admits or refuses GraphQL operations, whatever transport brought them. */
+export interface CallerGate {
+  /** The caller and the params to run, or throws the GraphQLError that refuses the operation. */
+  admit(arrival: Arrival): Promise<Admission>;
+  /** Counts a refusal in the metrics (by code); the transports call it for what `admit` threw. */
+  refused(error: GraphQLError): void;
+  /** True when callers must authenticate. */
+  readonly authenticating: boolean;
 }
 
 /**
- * The plugin, or undefined when nothing of it is configured. Manifests are read here, at start:
+ * The gate, or undefined when nothing of it is configured. Manifests are read here, at start:
  * a missing or malformed file stops the start with a ConfigError naming it.
  */
-export function callersPlugin(
+export function createCallerGate(
   config: CallersConfig,
   subgraphToken: string | undefined,
   logger: Logger,
   onRefusal: (code: string) => void = () => {},
-): Plugin | undefined {
+): CallerGate | undefined {
   const authenticator =
     config.auth === undefined ? undefined : createAuthenticator(config.auth, logger);
   const limiter =
@@ -62,43 +74,78 @@ export function callersPlugin(
     return undefined;
   }
   return {
+    authenticating: authenticator !== undefined,
+    refused: (error) => onRefusal(String(error.extensions.code ?? "UNKNOWN")),
+    async admit({ authorization, params, request, req }) {
+      let caller = ANONYMOUS;
+      if (authenticator !== undefined) {
+        try {
+          caller = await authenticator.authenticate(authorization);
+        } catch (refusal) {
+          // A router fetching the SDL to compose has no caller's token (SUBGRAPH_TOKEN, when
+          // set, still guards `_service`). It is let through as a caller of no project.
+          if (!asksOnlyForSdl(params.query)) throw refusal;
+          caller = SDL_ONLY;
+        }
+      }
+      if (limiter !== undefined) {
+        // Per subject when callers are known, else per client address.
+        const key =
+          caller.subject !== undefined
+            ? `sub:${caller.subject}`
+            : `ip:${clientAddress(req, request, config.trustProxy)}`;
+        await limiter.consume(key);
+      }
+      // A router's own documents (the SDL, `_entities` lookups it writes per plan) are in no
+      // app's manifest: a request with the right SUBGRAPH_TOKEN, or one asking only for the
+      // SDL, is the router's, which checks its clients' documents itself.
+      if (
+        trusted !== undefined &&
+        !carriesSubgraphToken(request, subgraphToken) &&
+        !asksOnlyForSdl(params.query)
+      ) {
+        return { caller, params: trusted.resolve(params, request) };
+      }
+      return { caller, params };
+    },
+  };
+}
+
+/** Each admitted HTTP request's caller, until the request is gone. */
+const callers = new WeakMap<Request, Caller>();
+
+/**
+ * The caller the gate admitted a request as: anonymous (every project) when authentication is
+ * off. With it on, a request the gate never saw (a path that skipped it, were there one) fails
+ * closed: a caller of no project.
+ */
+export function callerOf(request: Request, authenticating: boolean): Caller {
+  return callers.get(request) ?? (authenticating ? SDL_ONLY : ANONYMOUS);
+}
+
+/** What the server adapters hand `onParams` as its context: Node's request, on both paths. */
+interface ServerContext {
+  req?: IncomingMessage;
+}
+
+/** The gate in Yoga's `onParams`: for queries over HTTP and subscriptions over SSE. */
+export function callersPlugin(gate: CallerGate): Plugin {
+  return {
     async onParams({ request, params, setParams, setResult, context }) {
       try {
-        let caller = ANONYMOUS;
-        if (authenticator !== undefined) {
-          try {
-            caller = await authenticator.authenticate(request.headers.get("authorization"));
-          } catch (refusal) {
-            // A router fetching the SDL to compose has no caller's token (SUBGRAPH_TOKEN, when
-            // set, still guards `_service`). It is let through as a caller of no project.
-            if (!asksOnlyForSdl(params.query)) throw refusal;
-            caller = SDL_ONLY;
-          }
-          callers.set(request, caller);
-        }
-        if (limiter !== undefined) {
-          // Per subject when callers are known, else per client address.
-          const key =
-            caller.subject !== undefined
-              ? `sub:${caller.subject}`
-              : `ip:${clientAddress((context as ServerContext).req, request, config.trustProxy)}`;
-          await limiter.consume(key);
-        }
-        // A router's own documents (the SDL, `_entities` lookups it writes per plan) are in no
-        // app's manifest: a request with the right SUBGRAPH_TOKEN, or one asking only for the
-        // SDL, is the router's, which checks its clients' documents itself.
-        if (
-          trusted !== undefined &&
-          !carriesSubgraphToken(request, subgraphToken) &&
-          !asksOnlyForSdl(params.query)
-        ) {
-          setParams(trusted.resolve(params, request));
-        }
+        const admission = await gate.admit({
+          authorization: request.headers.get("authorization"),
+          params,
+          request,
+          req: (context as ServerContext).req,
+        });
+        callers.set(request, admission.caller);
+        if (admission.params !== params) setParams(admission.params);
       } catch (error) {
-        // Only the refusals made above end the request here; anything else is a bug and goes on
-        // to Yoga, which masks it.
+        // Only the gate's refusals end the request here; anything else is a bug and goes on to
+        // Yoga, which masks it.
         if (!(error instanceof GraphQLError)) throw error;
-        onRefusal(String(error.extensions.code ?? "UNKNOWN"));
+        gate.refused(error);
         setResult({ errors: [error] });
         // Yoga still runs the later onParams hooks, its own params check among them, which
         // would throw on a body naming a document by id and replace this answer; the refused
