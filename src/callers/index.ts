@@ -111,8 +111,16 @@ export function createCallerGate(
   };
 }
 
-/** Each admitted HTTP request's caller, until the request is gone. */
+/** Each admitted request's caller, until the request is gone. */
 const callers = new WeakMap<Request, Caller>();
+
+/**
+ * Records the caller the gate admitted a request as, for `callerOf`: the HTTP plugin below does
+ * it for each request, the WebSocket server for the `Request` it builds per subscription.
+ */
+export function bindCaller(request: Request, caller: Caller): void {
+  callers.set(request, caller);
+}
 
 /**
  * The caller the gate admitted a request as: anonymous (every project) when authentication is
@@ -139,7 +147,7 @@ export function callersPlugin(gate: CallerGate): Plugin {
           request,
           req: (context as ServerContext).req,
         });
-        callers.set(request, admission.caller);
+        bindCaller(request, admission.caller);
         if (admission.params !== params) setParams(admission.params);
       } catch (error) {
         // Only the gate's refusals end the request here; anything else is a bug and goes on to

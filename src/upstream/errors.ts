@@ -21,7 +21,8 @@ export type GatewayErrorCode =
   | "QUERY_TOO_COSTLY"
   | "AUTH_PROVIDER_UNAVAILABLE"
   | "PERSISTED_QUERY_NOT_FOUND"
-  | "PERSISTED_QUERY_ONLY";
+  | "PERSISTED_QUERY_ONLY"
+  | "TOO_MANY_SUBSCRIPTIONS";
 
 export interface GatewayErrorOptions {
   /** The HTTP status the upstream answered with, when there was an answer. */
