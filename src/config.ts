@@ -4,7 +4,6 @@
  */
 
 import { type CallersConfig, readCallersConfig } from "./callers/config.js";
-import { type LiveConfig, readLiveConfig } from "./live/config.js";
 import {
   boolean,
   ConfigError,
@@ -16,6 +15,7 @@ import {
   parseBaseUrl,
   parseOrigins,
 } from "./config-env.js";
+import { type LiveConfig, readLiveConfig } from "./live/config.js";
 
 export { ConfigError, DEFAULT_BASE_URL } from "./config-env.js";
 

@@ -1,13 +1,15 @@
 import { createHash } from "node:crypto";
 import { ANONYMOUS, type Caller } from "./callers/caller.js";
-import { scopedLister } from "./callers/scope.js";
 import type { Config } from "./config.js";
 import { chooseAuthorization } from "./credentials.js";
 import { Freshness } from "./freshness.js";
+import { type Lister, type ListerScope, listerFor } from "./lister.js";
+import type { LiveStatus } from "./live/index.js";
 import { createJobLoader, type JobLoader } from "./loaders/job-loader.js";
 import { departureOfSignal, type OnDeparture, RequestInterest } from "./request-interest.js";
 import { CallBudget } from "./upstream/call-budget.js";
 import type { ListRequest, UpstreamClient } from "./upstream/client.js";
+import type { GatewayError } from "./upstream/errors.js";
 import { isActiveJob } from "./upstream/job-record.js";
 import { isUnreadable, type ListPage } from "./upstream/list-response.js";
 
@@ -33,6 +35,15 @@ export interface GatewayContext {
   readonly interest: RequestInterest;
   /** How old the reads behind this answer may be, and how old they are. */
   readonly freshness: Freshness;
+  /**
+   * This request's credential and projects, detached from the request: a lister whose calls run
+   * under the scope `scopeOf()` gives (no request deadline, budget or departure), for work that
+   * outlives the request (the live-status poller, src/live/). Throws the credential's error
+   * (UNAUTHENTICATED) at once when the request has no usable credential.
+   */
+  detachedLister(scopeOf: () => ListerScope): Lister;
+  /** The process's live job status (`parseJobUpdates`); absent where no runtime made one. */
+  readonly live: LiveStatus | undefined;
 }
 
 /** The request's own GraphQL parameters, as Yoga adds them to the context it hands plugins. */
@@ -48,6 +59,8 @@ export interface ContextOptions {
   onLoaderBatch?: (size: number) => void;
   /** The caller authentication established (src/callers/); anonymous when it is off. */
   caller?: Caller;
+  /** The runtime's live job status, for the `parseJobUpdates` subscription. */
+  live?: LiveStatus;
 }
 
 /** The credential scope of a request that has no usable credential. */
@@ -67,7 +80,7 @@ export function createGatewayContext(
   config: Config,
   upstream: UpstreamClient,
   requestId: string,
-  { departure, onLoaderBatch, caller = ANONYMOUS }: ContextOptions = {},
+  { departure, onLoaderBatch, caller = ANONYMOUS, live }: ContextOptions = {},
 ): GatewayContext {
   // With caller authentication on, `Authorization` holds the caller's token, which is not for
   // LlamaCloud: every caller is served with the server's key (required in that mode).
@@ -85,25 +98,21 @@ export function createGatewayContext(
   const arrivedAt = performance.now();
   const deadline = { at: arrivedAt + config.requestTimeoutMs, ms: config.requestTimeoutMs };
   const freshness = new Freshness(arrivedAt, config.sharedWorkMaxAgeMs);
-  const listAnyProject = async (list: ListRequest): Promise<ListPage> => {
-    if (typeof authorization !== "string") throw authorization;
-    const page = await upstream.listParseJobs(list, {
-      authorization,
-      requestId,
-      signal: interest.signal,
-      deadline,
-      budget,
-      freshness,
-    });
-    // Only worth a loop over the items when a cache will read the answer.
-    if (watchStatuses && !seen.activeJob) {
-      seen.activeJob = page.items.some(isActive);
-    }
-    return page;
-  };
   const { projects } = caller;
-  const listParseJobs =
-    projects === undefined ? listAnyProject : scopedLister(listAnyProject, projects);
+  const notePage = (page: ListPage): void => {
+    // Only worth a loop over the items when a cache will read the answer.
+    if (!seen.activeJob) seen.activeJob = page.items.some(isActive);
+  };
+  const listParseJobs: Lister =
+    typeof authorization === "string"
+      ? listerFor(
+          upstream,
+          authorization,
+          projects,
+          () => ({ requestId, signal: interest.signal, deadline, budget, freshness }),
+          watchStatuses ? notePage : undefined,
+        )
+      : () => Promise.reject(authorization);
   return {
     config,
     caller,
@@ -130,5 +139,23 @@ export function createGatewayContext(
     seen,
     interest,
     freshness,
+    detachedLister: detachedListers(upstream, authorization, projects),
+    live,
+  };
+}
+
+/**
+ * `detachedLister` of a context, made outside `createGatewayContext` so that its closure holds
+ * the credential, the projects and the client, and nothing of the request: a poller keeps it for
+ * as long as anyone watches, long after the request (and its Node response) is gone.
+ */
+function detachedListers(
+  upstream: UpstreamClient,
+  authorization: string | GatewayError,
+  projects: readonly string[] | undefined,
+): GatewayContext["detachedLister"] {
+  return (scopeOf) => {
+    if (typeof authorization !== "string") throw authorization;
+    return listerFor(upstream, authorization, projects, scopeOf);
   };
 }

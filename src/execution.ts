@@ -31,8 +31,8 @@ const MAX_VARIABLE_ERRORS = 50;
  * test/execution.test.ts holds the two engines to the same answers.
  */
 export function compiledExecution(): Plugin {
-  // No `onSubscribe`: the schema has no subscription type, and documents asking for one are
-  // refused in validation (src/server/client-errors.ts), so only `onExecute` is taken from it.
+  // Subscriptions (`parseJobUpdates`) run on graphql-js: only `onExecute` is taken from graphql-jit.
+  // Each event of a subscription is one small object, and its source costs far more than its walk.
   const jit = useGraphQlJit();
   return {
     onExecute(payload) {
@@ -48,6 +48,15 @@ export function compiledExecution(): Plugin {
       }
       if (!runsCompiled(args.document)) return;
       return jit.onExecute?.(payload);
+    },
+    // Bad variables of a subscription get the same BAD_USER_INPUT answer as a query's.
+    onSubscribe(payload) {
+      const { args } = payload;
+      const operation = getOperationAST(args.document, args.operationName);
+      if (!operation) return;
+      const errors = variableErrors(args, operation.variableDefinitions ?? []);
+      if (errors !== undefined)
+        payload.setResultAndStopExecution({ errors: errors.map(asBadUserInput) });
     },
   };
 }

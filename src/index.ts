@@ -1,11 +1,17 @@
-import type { RequestListener } from "node:http";
 import { type Config, ConfigError, loadConfig } from "./config.js";
+import { MOVING_JOB_IDS, startDemoMotion } from "./demo-upstream/motion.js";
 import { DEMO_KEY, startDemoUpstream } from "./demo-upstream/server.js";
+import { attachWebSockets } from "./live/websocket.js";
 import { createLogger } from "./observability/logging.js";
 import { createGatewayServer } from "./server/http-server.js";
 import { drainServer } from "./server/shutdown.js";
 import { closeUpstreamConnections } from "./upstream/http.js";
-import { createListener, createRuntime, type GatewayRuntime } from "./yoga.js";
+import {
+  createGatewayHandlers,
+  createRuntime,
+  type GatewayHandlers,
+  type GatewayRuntime,
+} from "./yoga.js";
 
 /** Starts the gateway: `npm start`. Without a key or base URL it brings its own demo upstream. */
 async function main(): Promise<void> {
@@ -23,10 +29,18 @@ async function main(): Promise<void> {
   const logger = createLogger(config);
   if (config.demoMode) {
     const demo = await startDemoUpstream();
-    closeDemo = demo.close;
+    // A few jobs move through PENDING → RUNNING → COMPLETED/FAILED, for parseJobUpdates to show.
+    const stopMotion = startDemoMotion(demo);
+    closeDemo = () => {
+      stopMotion();
+      return demo.close();
+    };
     config = { ...config, baseUrl: demo.url, apiKey: DEMO_KEY };
     logger.info(
       `Demo mode: neither LLAMA_CLOUD_API_KEY nor LLAMA_CLOUD_BASE_URL is set, so the embedded demo upstream (seeded data) serves ${demo.url}/api/v2/parse. To leave it, set LLAMA_CLOUD_API_KEY, or LLAMA_CLOUD_BASE_URL, or NODE_ENV=production (LlamaCloud with callers' own keys).`,
+    );
+    logger.info(
+      `Demo mode: jobs ${MOVING_JOB_IDS.join(", ")} are submitted afresh every 45 s and move PENDING → RUNNING → COMPLETED/FAILED; watch them with the parseJobUpdates subscription (README, "Live job status").`,
     );
   } else if (config.apiKey === undefined) {
     logger.info(
@@ -44,10 +58,10 @@ async function main(): Promise<void> {
     );
   }
   let runtime: GatewayRuntime;
-  let listener: RequestListener;
+  let handlers: GatewayHandlers;
   try {
     runtime = createRuntime(config, logger);
-    listener = createListener(config, runtime);
+    handlers = createGatewayHandlers(config, runtime);
   } catch (error) {
     // Files named by the configuration (trusted-document manifests) are read here.
     if (error instanceof ConfigError) {
@@ -57,8 +71,9 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const gateway = createGatewayServer(config, listener);
+  const gateway = createGatewayServer(config, handlers.listener);
   const { server } = gateway;
+  const webSockets = attachWebSockets(server, config, runtime, handlers.yoga);
   server.on("error", (error) => {
     logger.fatal(`Could not listen on port ${config.port}: ${error.message}`);
     process.exit(1);
@@ -83,11 +98,22 @@ async function main(): Promise<void> {
     });
     // Load balancers polling /readiness stop sending traffic while the rest drains.
     runtime.readiness.drain();
+    // Every subscription completes now, before the drain: its client reconnects to another
+    // replica, and an open event stream would otherwise hold the drain until its deadline.
+    runtime.live.close();
     const times = { drainMs: config.shutdownDrainMs, timeoutMs: config.shutdownTimeoutMs };
-    void drainServer(gateway, logger, times, async () => {
+    // New upgrades are refused from now on; when the listener closes, each WebSocket closes
+    // with 1001 once its operations have ended and their `complete` is written.
+    const longLived = {
+      startDraining: () => webSockets.startDraining(),
+      close: () => webSockets.close(),
+      terminate: () => webSockets.terminate(),
+    };
+    const cleanup = async () => {
       closeUpstreamConnections();
       await closeDemo();
-    }).then(() => {
+    };
+    void drainServer(gateway, logger, times, cleanup, longLived).then(() => {
       logger.info("stopped");
       process.exit(0);
     });

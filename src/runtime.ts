@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import { type CallerGate, createCallerGate } from "./callers/index.js";
 import type { Config } from "./config.js";
+import { createLiveStatus, type LiveStatus } from "./live/index.js";
 import { createLogger, logUpstreamAttempt } from "./observability/logging.js";
 import { createMetrics, type GatewayMetrics } from "./observability/metrics.js";
 import { UpstreamReadiness } from "./observability/readiness.js";
@@ -9,7 +10,8 @@ import { UpstreamClient } from "./upstream/client.js";
 /**
  * What lives as long as the process, shared by every transport (HTTP, SSE, WebSocket): the
  * logger, metrics, the upstream's readiness, the upstream client (its shared calls and
- * connections) and the caller gate (its JWKS and rate-limit counters). `index.ts` keeps it to
+ * connections), the caller gate (its JWKS and rate-limit counters) and the live status (its
+ * pollers, shared by the subscribers of every transport). `index.ts` keeps it to
  * drain readiness on SIGTERM.
  */
 export interface GatewayRuntime {
@@ -19,6 +21,8 @@ export interface GatewayRuntime {
   upstream: UpstreamClient;
   /** Undefined when no caller setting is configured (src/callers/). */
   gate: CallerGate | undefined;
+  /** The `parseJobUpdates` pollers; `index.ts` closes it on SIGTERM (src/live/). */
+  live: LiveStatus;
 }
 
 /**
@@ -45,5 +49,6 @@ export function createRuntime(
   const gate = createCallerGate(config.callers, config.subgraphToken, logger, (code) =>
     metrics.recordCallerRefusal(code),
   );
-  return { logger, metrics, readiness, upstream, gate };
+  const live = createLiveStatus({ config, upstream, metrics, logger });
+  return { logger, metrics, readiness, upstream, gate, live };
 }

@@ -16,6 +16,8 @@ import { costLimitPlugin } from "./limits/cost.js";
 import { directiveLimitPlugin } from "./limits/directives.js";
 import { introspectionPlugin } from "./limits/introspection.js";
 import { requestBodyLimit } from "./limits/request-body-limit.js";
+import { unservedStreamsPlugin } from "./live/index.js";
+import { webhookPlugin } from "./live/webhooks.js";
 import { yogaLogger } from "./observability/logging.js";
 import { observabilityPlugin, requestIdOf } from "./observability/plugin.js";
 import { departureOfResponse } from "./request-interest.js";
@@ -25,7 +27,7 @@ import { browserPlugin } from "./server/browser.js";
 import { clientErrorsPlugin } from "./server/client-errors.js";
 import { handledByDirectPath, hooksTheDirectPathSkips } from "./server/direct-path-guard.js";
 import { directPostListener } from "./server/direct-post.js";
-import { corsPlugin, csrfPlugin } from "./server/run-mode.js";
+import { CSRF_HEADER, corsPlugin, csrfPlugin } from "./server/run-mode.js";
 import { subgraphTokenPlugin } from "./server/subgraph-token.js";
 import { sharedExecutionPlugin } from "./shared-execution.js";
 
@@ -70,6 +72,9 @@ const GRAPHIQL_OPTIONS: GraphiQLOptions = {
   title: "parse-jobs-graphql",
   defaultQuery: EXAMPLE_QUERY,
   defaultTabs: [{ query: EXAMPLE_QUERY, variables: EXAMPLE_VARIABLES }],
+  // GraphiQL sends subscriptions as GETs (`accept: text/event-stream`, the query in the URL),
+  // which the CSRF check refuses without its header: a page another site opens cannot add it.
+  additionalHeaders: { [CSRF_HEADER]: "1" },
 };
 
 export { createRuntime, type GatewayRuntime } from "./runtime.js";
@@ -91,7 +96,7 @@ function gatewayOptions(
   runtime: GatewayRuntime,
   extraPlugins: Plugin[],
 ): YogaServerOptions<Record<string, unknown>, GatewayContext> {
-  const { logger, metrics, readiness, upstream, gate } = runtime;
+  const { logger, metrics, readiness, upstream, gate, live } = runtime;
   return {
     // The subgraph schema: the client schema plus `_service`/`_entities`, so apps and federation
     // routers share this one endpoint.
@@ -129,6 +134,21 @@ function gatewayOptions(
           graphqlEndpoint: "/graphql",
         }),
       ),
+      // Safe to mark: it answers POST /webhooks/llamacloud only, and the direct path takes /graphql.
+      // Before the CSRF check: LlamaCloud is no browser, and the signature is what it proves.
+      ...(config.live.webhookSecret === undefined
+        ? []
+        : [
+            handledByDirectPath(
+              webhookPlugin({
+                secret: config.live.webhookSecret,
+                maxBodyBytes: config.maxBodyBytes,
+                logger,
+                metrics,
+                nudge: (jobIds) => live.nudge(jobIds),
+              }),
+            ),
+          ]),
       handledByDirectPath(csrfPlugin()),
       handledByDirectPath(clientErrorsPlugin()),
       // Before anything reads the document: a refused caller costs no parse and no call.
@@ -149,6 +169,9 @@ function gatewayOptions(
             }),
           ]
         : []),
+      // After Yoga's result processors (which run before every plugin of ours): it reads their
+      // choice. The direct path runs it too, with every result-processor hook, for streams.
+      handledByDirectPath(unservedStreamsPlugin()),
       ...extraPlugins,
     ],
     // Both Yoga's Node adapter and the direct path hand over Node's `res`: its closing before the
@@ -158,8 +181,15 @@ function gatewayOptions(
         departure: res instanceof ServerResponse ? departureOfResponse(res) : undefined,
         onLoaderBatch: (size) => metrics.recordLoaderBatch(size),
         caller: callerOf(request, gate?.authenticating ?? false),
+        live,
       }),
   };
+}
+
+/** The HTTP listener and, for the WebSocket server beside it (src/live/websocket.ts), its Yoga. */
+export interface GatewayHandlers {
+  listener: RequestListener;
+  yoga: Gateway;
 }
 
 /**
@@ -171,9 +201,18 @@ export function createListener(
   runtime: GatewayRuntime = createRuntime(config),
   extraPlugins: Plugin[] = [],
 ): RequestListener {
+  return createGatewayHandlers(config, runtime, extraPlugins).listener;
+}
+
+/** `createListener`'s listener, with the Yoga instance it serves. */
+export function createGatewayHandlers(
+  config: Config,
+  runtime: GatewayRuntime = createRuntime(config),
+  extraPlugins: Plugin[] = [],
+): GatewayHandlers {
   const options = gatewayOptions(config, runtime, extraPlugins);
   const gateway = createYoga(options);
-  if (!config.directPost) return gateway;
+  if (!config.directPost) return { listener: gateway, yoga: gateway };
   const { logger, metrics } = runtime;
   // Yoga's own HTTP-level plugins, read off a server with the same options and none of ours.
   const skipped = hooksTheDirectPathSkips(gateway, createYoga({ ...options, plugins: [] }));
@@ -182,12 +221,13 @@ export function createListener(
       msg: "direct path off: a plugin has HTTP-level hooks it does not reproduce, so every request goes through Yoga's adapter",
       hooks: skipped,
     });
-    return gateway;
+    return { listener: gateway, yoga: gateway };
   }
-  return directPostListener(gateway, {
+  const listener = directPostListener(gateway, {
     maxBodyBytes: config.maxBodyBytes,
     cors: config.corsOrigins,
     logger,
     metrics,
   });
+  return { listener, yoga: gateway };
 }

@@ -4,6 +4,7 @@ import { print } from "graphql";
 import pino from "pino";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Config } from "../src/config.js";
+import { generateJobs } from "../src/demo-upstream/data.js";
 import { type DemoUpstream, startDemoUpstream } from "../src/demo-upstream/server.js";
 import { directPostListener } from "../src/server/direct-post.js";
 import { createGateway, createRuntime, type Gateway } from "../src/yoga.js";
@@ -67,6 +68,10 @@ const URQL_ACCEPT =
   "application/graphql-response+json, application/graphql+json, application/json, text/event-stream, multipart/mixed";
 
 type Route = "direct" | "yoga";
+
+const WATCH = "subscription W($ids: [ID!]!) { parseJobUpdates(ids: $ids) { id status } }";
+/** A seeded job that is COMPLETED (every fifth seeded job, from the third, is). */
+const FINISHED_JOB = String(generateJobs()[2]?.json.id);
 const cases: Array<[name: string, route: Route, sent: Sent]> = [
   ["a page query", "direct", { headers: JSON_POST, body: page({ first: 20 }) }],
   ["the next page", "direct", { headers: JSON_POST, body: page({ first: 3, after: null }) }],
@@ -240,6 +245,34 @@ const cases: Array<[name: string, route: Route, sent: Sent]> = [
     },
   ],
   ["/readiness", "yoga", { method: "GET", path: "/readiness" }],
+  // Subscriptions (parseJobUpdates) whose every job is finished or missing: the stream completes
+  // at once, so both answers can be read whole and compared.
+  ...(
+    [
+      ["JSON only (406)", "application/json"],
+      ["no Accept (an event stream)", undefined],
+      ["urql's Accept (an event stream)", URQL_ACCEPT],
+      ["event stream first", "text/event-stream, application/json"],
+    ] as const
+  ).map(([name, accept]): [string, Route, Sent] => [
+    `a subscription, ${name}`,
+    "direct",
+    {
+      headers: accept === undefined ? JSON_POST : { ...JSON_POST, accept },
+      body: JSON.stringify({ query: WATCH, variables: { ids: [FINISHED_JOB, "pjb-nope"] } }),
+    },
+  ]),
+  [
+    "a subscription refused at subscribe",
+    "direct",
+    {
+      headers: JSON_POST,
+      body: JSON.stringify({
+        query: WATCH,
+        variables: { ids: Array.from({ length: 101 }, (_, i) => `pjb-${i}`) },
+      }),
+    },
+  ],
 ];
 
 let demo: DemoUpstream;
@@ -266,6 +299,9 @@ function counting(gateway: Gateway): Gateway {
   return Object.assign(handle, {
     fetchAPI: gateway.fetchAPI,
     getResultForParams: gateway.getResultForParams,
+    // Read for streamed results (subscriptions), src/server/direct-stream.ts.
+    onResultProcessHooks: (gateway as unknown as { onResultProcessHooks: unknown })
+      .onResultProcessHooks,
   }) as unknown as Gateway;
 }
 
@@ -307,7 +343,7 @@ beforeEach(() => {
 });
 
 describe("the direct path answers as Yoga does", () => {
-  it.each(cases)("%s (%s)", async (_name, route, sent) => {
+  it.each(cases)("%s (%s)", async (name, route, sent) => {
     const viaYoga = await send(yogaUrl, sent);
     const viaDirect = await send(directUrl, sent);
     if (sent.headers?.["x-request-id"] === undefined) {
@@ -317,6 +353,13 @@ describe("the direct path answers as Yoga does", () => {
     }
     expect(viaDirect).toEqual(viaYoga);
     expect(handedOver).toBe(route === "yoga" ? 1 : 0);
+    if (name.includes("event stream")) {
+      // A whole stream: the finished job's state, then completion.
+      expect(viaDirect.headers["content-type"]).toBe("text/event-stream");
+      expect(viaDirect.body).toMatch(
+        /^:\n\nevent: next\ndata: .*"COMPLETED".*\n\nevent: complete\n/,
+      );
+    }
   });
 
   it("answers an upstream failure as Yoga does", async () => {

@@ -76,6 +76,20 @@ describe("the parse-jobs subgraph", () => {
     expect(supergraphSdl).toMatch(/@join__type\(graph: DOCUMENTS, key: "id", resolvable: false\)/);
   });
 
+  it("composes its Subscription root type: parseJobUpdates, served by this subgraph", async () => {
+    const result = await composeWithDocuments();
+    expect(result.errors).toBeUndefined();
+    expect(result.publicSdl).toMatch(/type Subscription \{[^}]*parseJobUpdates\(/);
+    expect(result.publicSdl).toMatch(/\s+ids: \[ID!\]!\n\s+\): ParseJob!\n\}/);
+    // The router sends subscriptions to this subgraph, the only one that defines the field.
+    expect(result.supergraphSdl).toMatch(/type Subscription @join__type\(graph: PARSE_JOBS\) \{/);
+    // Another subgraph may add subscription fields of its own: both compose into one type.
+    const withOwn = `${documentsTypeDefs}\ntype Subscription { documentAdded: Document! }\n`;
+    const both = await composeWithDocuments(withOwn);
+    expect(both.errors).toBeUndefined();
+    expect(both.publicSdl).toMatch(/type Subscription \{[^}]*documentAdded[^}]*parseJobUpdates/);
+  });
+
   it("composes with another Relay-style subgraph that also serves a shareable `node`", async () => {
     const withNode = `${documentsTypeDefs}\nextend type Query { node(id: ID!): Node @shareable }\n`;
     const result = await composeWithDocuments(withNode);

@@ -34,3 +34,15 @@ export const ParseJobById = graphql(`
     }
   }
 `);
+
+/** Each job's state now, then each change; the stream completes once every job has finished. */
+export const ParseJobUpdates = graphql(`
+  subscription ParseJobUpdates($ids: [ID!]!) {
+    parseJobUpdates(ids: $ids) {
+      id
+      status
+      updatedAt
+      errorMessage
+    }
+  }
+`);

@@ -16,10 +16,12 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
 type Documents = {
     "\n  query ParseJobsPage($first: Int, $after: String, $filter: ParseJobFilter) {\n    parseJobs(first: $first, after: $after, filter: $filter) {\n      edges {\n        cursor\n        node {\n          id\n          name\n          status\n          createdAt\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": typeof types.ParseJobsPageDocument,
     "\n  query ParseJobById($id: ID!) {\n    node(id: $id) {\n      id\n      ... on ParseJob {\n        name\n        status\n        updatedAt\n      }\n    }\n  }\n": typeof types.ParseJobByIdDocument,
+    "\n  subscription ParseJobUpdates($ids: [ID!]!) {\n    parseJobUpdates(ids: $ids) {\n      id\n      status\n      updatedAt\n      errorMessage\n    }\n  }\n": typeof types.ParseJobUpdatesDocument,
 };
 const documents: Documents = {
     "\n  query ParseJobsPage($first: Int, $after: String, $filter: ParseJobFilter) {\n    parseJobs(first: $first, after: $after, filter: $filter) {\n      edges {\n        cursor\n        node {\n          id\n          name\n          status\n          createdAt\n        }\n      }\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n    }\n  }\n": types.ParseJobsPageDocument,
     "\n  query ParseJobById($id: ID!) {\n    node(id: $id) {\n      id\n      ... on ParseJob {\n        name\n        status\n        updatedAt\n      }\n    }\n  }\n": types.ParseJobByIdDocument,
+    "\n  subscription ParseJobUpdates($ids: [ID!]!) {\n    parseJobUpdates(ids: $ids) {\n      id\n      status\n      updatedAt\n      errorMessage\n    }\n  }\n": types.ParseJobUpdatesDocument,
 };
 
 /**
@@ -44,6 +46,10 @@ export function graphql(source: "\n  query ParseJobsPage($first: Int, $after: St
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query ParseJobById($id: ID!) {\n    node(id: $id) {\n      id\n      ... on ParseJob {\n        name\n        status\n        updatedAt\n      }\n    }\n  }\n"): (typeof documents)["\n  query ParseJobById($id: ID!) {\n    node(id: $id) {\n      id\n      ... on ParseJob {\n        name\n        status\n        updatedAt\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription ParseJobUpdates($ids: [ID!]!) {\n    parseJobUpdates(ids: $ids) {\n      id\n      status\n      updatedAt\n      errorMessage\n    }\n  }\n"): (typeof documents)["\n  subscription ParseJobUpdates($ids: [ID!]!) {\n    parseJobUpdates(ids: $ids) {\n      id\n      status\n      updatedAt\n      errorMessage\n    }\n  }\n"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};

@@ -74,6 +74,12 @@ export interface DemoUpstream {
   addJobs(jobs: DemoJob[], key?: string): void;
   /** Deletes jobs by id from a key's listing (default: the demo key). */
   removeJobs(ids: readonly string[], key?: string): void;
+  /**
+   * Changes one job's fields in place (`status`, `updated_at`, `error_message`…; not
+   * `created_at`, which sets its place in the listing), as a job moves on the real service. A
+   * field set to undefined is removed. False when the key has no such job.
+   */
+  updateJob(id: string, changes: Readonly<Record<string, unknown>>, key?: string): boolean;
   /** Forgets the request log and any pending faults. */
   reset(): void;
   close(): Promise<void>;
@@ -158,6 +164,19 @@ export async function startDemoUpstream(options: DemoUpstreamOptions = {}): Prom
       for (let index = listing.length - 1; index >= 0; index--) {
         if (gone.has((listing[index] as ListedJob).id)) listing.splice(index, 1);
       }
+    },
+    updateJob: (id, changes, key = DEMO_KEY) => {
+      const listing = tenants.get(key) ?? [];
+      const index = listing.findIndex((entry) => entry.id === id);
+      const entry = listing[index];
+      if (entry === undefined) return false;
+      const json: Record<string, unknown> = { ...entry.job.json, ...changes };
+      for (const [field, value] of Object.entries(changes)) {
+        if (value === undefined) delete json[field];
+      }
+      // A new entry in the same place: pages already served keep the objects they were built of.
+      listing[index] = { ...entry, job: { ...entry.job, json } };
+      return true;
     },
     reset: () => {
       requests.length = 0;

@@ -1,5 +1,12 @@
 import { createComplexityRule } from "@pothos/plugin-complexity";
-import { type DocumentNode, type ExecutionArgs, GraphQLError, validate, visit } from "graphql";
+import {
+  type DocumentNode,
+  type ExecutionArgs,
+  type ExecutionResult,
+  GraphQLError,
+  validate,
+  visit,
+} from "graphql";
 import type { Plugin } from "graphql-yoga";
 import type { Config } from "../config.js";
 import { GatewayError } from "../upstream/errors.js";
@@ -90,25 +97,31 @@ export function costLimitPlugin(config: Config): Plugin {
     }
     return measured.cost;
   };
-  return {
-    onExecute({ args, setResultAndStopExecution }) {
-      const found = cachedMeasure(args);
-      if (found instanceof GraphQLError) {
-        setResultAndStopExecution({ errors: [found] });
-        return;
-      }
-      if (found <= maxComplexity) return;
-      setResultAndStopExecution({
-        errors: [
-          new GatewayError(
-            "QUERY_TOO_COSTLY",
-            `The operation would cost ${found}, above the limit of ${maxComplexity}: each upstream call costs ${UPSTREAM_CALL_COST} and each job ${JOB_COST} (parseJobs costs ${UPSTREAM_CALL_COST} + first; nodes and _entities cost their ids plus ${UPSTREAM_CALL_COST} per batch of ${config.lookupBatchSize}). Ask for fewer or smaller pages.`,
-            { extensions: { cost: found, maxCost: maxComplexity } },
-          ),
-        ],
-      });
-    },
+  const check = ({
+    args,
+    setResultAndStopExecution,
+  }: {
+    args: ExecutionArgs;
+    setResultAndStopExecution: (result: ExecutionResult) => void;
+  }): void => {
+    const found = cachedMeasure(args);
+    if (found instanceof GraphQLError) {
+      setResultAndStopExecution({ errors: [found] });
+      return;
+    }
+    if (found <= maxComplexity) return;
+    setResultAndStopExecution({
+      errors: [
+        new GatewayError(
+          "QUERY_TOO_COSTLY",
+          `The operation would cost ${found}, above the limit of ${maxComplexity}: each upstream call costs ${UPSTREAM_CALL_COST} and each job ${JOB_COST} (parseJobs costs ${UPSTREAM_CALL_COST} + first; nodes, _entities and parseJobUpdates cost their ids plus ${UPSTREAM_CALL_COST} per batch of ${config.lookupBatchSize}). Ask for fewer or smaller pages.`,
+          { extensions: { cost: found, maxCost: maxComplexity } },
+        ),
+      ],
+    });
   };
+  // Subscriptions are priced like queries, before their source starts (and before any read).
+  return { onExecute: check, onSubscribe: check };
 }
 
 const MAX_COST_KEY_LENGTH = 2048;

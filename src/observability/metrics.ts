@@ -1,4 +1,4 @@
-import { Counter, collectDefaultMetrics, Histogram, Registry } from "prom-client";
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { UpstreamAttempt } from "../upstream/client.js";
 import {
   OPERATION_NAME_LIMITS,
@@ -38,7 +38,28 @@ export interface GatewayMetrics {
   recordHttp(route: string, status: number, seconds: number): void;
   /** Counts one GraphQL request refused before parsing (src/callers/), by its error code. */
   recordCallerRefusal(code: string): void;
+  /** Counts one request to `POST /webhooks/llamacloud` (src/live/webhooks.ts), by what it got. */
+  recordWebhook(result: WebhookResult): void;
+  /** Counts one tick of a live-status poller (src/live/): a re-read of every id it watches. */
+  recordLivePollTick(): void;
+  /** Counts one upstream call of a live-status poller, by why it read (tick, subscribe, nudge). */
+  recordLivePollCall(reason: string): void;
+  /** Where the open-subscription and watched-id gauges read their values when scraped. */
+  trackLiveStatus(stats: () => LiveStatusSample): void;
 }
+
+/** The live status's sizes at one moment (src/live/index.ts `stats()`). */
+export interface LiveStatusSample {
+  subscriptions: number;
+  pollers: number;
+  watchedIds: number;
+}
+
+/**
+ * `accepted`: signed and naming a job (nudged); `ignored`: signed, but naming no job;
+ * `refused`: bad or missing signature, or an unreadable or oversized body.
+ */
+export type WebhookResult = "accepted" | "ignored" | "refused";
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
@@ -90,6 +111,12 @@ export function createMetrics(
     labelNames: ["code"],
     registers: [registry],
   });
+  const webhookEvents = new Counter({
+    name: "webhook_events_total",
+    help: "Requests to POST /webhooks/llamacloud: accepted (nudged), ignored (no job id), refused",
+    labelNames: ["result"],
+    registers: [registry],
+  });
   const sharedOperations = new Counter({
     name: "graphql_operations_shared_total",
     help: "Queries answered with the result of an identical query in flight instead of running",
@@ -125,6 +152,36 @@ export function createMetrics(
     help: "Time from a request's arrival to its response, by route and status code",
     labelNames: ["route", "status"],
     buckets: LATENCY_BUCKETS,
+    registers: [registry],
+  });
+
+  // Read from the live status when scraped, so they can never drift from what it holds.
+  let liveStats: () => LiveStatusSample = () => ({ subscriptions: 0, pollers: 0, watchedIds: 0 });
+  new Gauge({
+    name: "live_subscriptions",
+    help: "Open parseJobUpdates subscriptions, over every transport",
+    registers: [registry],
+    collect() {
+      this.set(liveStats().subscriptions);
+    },
+  });
+  new Gauge({
+    name: "live_watched_jobs",
+    help: "Job ids the live-status pollers re-read each tick (distinct per credential scope)",
+    registers: [registry],
+    collect() {
+      this.set(liveStats().watchedIds);
+    },
+  });
+  const pollTicks = new Counter({
+    name: "live_poll_ticks_total",
+    help: "Ticks of the live-status pollers: each re-reads every unfinished job its subscribers watch",
+    registers: [registry],
+  });
+  const pollCalls = new Counter({
+    name: "live_poll_calls_total",
+    help: "Upstream calls of the live-status pollers, by reason: tick, subscribe (first states), nudge (webhook)",
+    labelNames: ["reason"],
     registers: [registry],
   });
 
@@ -184,6 +241,18 @@ export function createMetrics(
     },
     recordCallerRefusal(code) {
       callerRefusals.inc({ code });
+    },
+    recordLivePollTick() {
+      pollTicks.inc();
+    },
+    recordLivePollCall(reason) {
+      pollCalls.inc({ reason });
+    },
+    trackLiveStatus(stats) {
+      liveStats = stats;
+    },
+    recordWebhook(result) {
+      webhookEvents.inc({ result });
     },
     recordHttp(route, status, seconds) {
       const labels = { route, status: String(status) };

@@ -36,7 +36,7 @@ export function noteArrival(request: Request, path: string): Arrival {
 }
 
 /** Paths with their own label; anything else is `other`, so the label set stays bounded. */
-const ROUTES = new Set(["/graphql", "/readiness", "/metrics"]);
+const ROUTES = new Set(["/graphql", "/readiness", "/metrics", "/webhooks/llamacloud"]);
 
 export interface ObservabilityOptions {
   logger: Logger;

@@ -2,6 +2,7 @@ import { builder } from "./builder.js";
 import "./date-time.js";
 import "./parse-job.js";
 import "./parse-jobs.js";
+import "./parse-job-updates.js";
 import { checkRepresentations } from "./entity-representations.js";
 import { describeRouterFields, FEDERATION_LINK_URL, priceEntities } from "./federation.js";
 

@@ -10,7 +10,7 @@ const MAX_QUOTED_LENGTH = 200;
  * - GraphQL parameters that cannot be read (a GET whose `variables` or `extensions` is not JSON, a
  *   form or multipart body that does not parse): HTTP 400, code BAD_REQUEST, quoting the value
  *   (Yoga's own uncoded refusals of a multipart body get the same code and status);
- * - an operation type the schema lacks (`subscription { … }`, `mutation { … }`): a validation
+ * - an operation type the schema lacks (`mutation { … }`): a validation
  *   error like any other (Yoga adds code GRAPHQL_VALIDATION_FAILED and its status), where
  *   graphql-jit would throw while compiling it.
  */
@@ -95,7 +95,7 @@ export function knownOperationTypes(context: ValidationContext): ASTVisitor {
         : `this ${node.operation}`;
       context.reportError(
         new GraphQLError(
-          `The schema has no ${node.operation} type, so ${which} cannot run: this API answers queries only.`,
+          `The schema has no ${node.operation} type, so ${which} cannot run: this API answers queries and subscriptions only.`,
           { nodes: node },
         ),
       );

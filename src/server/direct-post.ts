@@ -10,6 +10,7 @@ import type { Logger } from "pino";
 import type { GatewayMetrics } from "../observability/metrics.js";
 import { noteArrival, noteDeparture } from "../observability/plugin.js";
 import type { Gateway } from "../yoga.js";
+import { sendStreamedResult } from "./direct-stream.js";
 import { corsResponseHeaders } from "./run-mode.js";
 
 /**
@@ -25,7 +26,9 @@ import { corsResponseHeaders } from "./run-mode.js";
  * JSON, GraphiQL answers GET, the health and unhandled-route checks answer other paths); its
  * headers, the body limit, the request id and the access log are done here. Anything else, and
  * any body that does not parse into well-formed GraphQL parameters, goes to Yoga unchanged (a
- * read body is handed over with it), so every answer about a bad request is Yoga's own.
+ * read body is handed over with it), so every answer about a bad request is Yoga's own. A
+ * subscription that starts (its result a stream) is answered through every result-processor hook
+ * as Yoga's adapter would (src/server/direct-stream.ts): an event stream, or 406 for JSON only.
  * test/direct-post.test.ts holds both paths to byte-equal answers.
  *
  * `getResultForParams` is public on Yoga's server class but marked internal in its typings, and
@@ -112,8 +115,12 @@ async function serve(
   let status = 500;
   try {
     const result = await gateway.getResultForParams({ params, request }, { req, res });
-    // The schema has no subscriptions or incremental delivery: a result is never a stream.
-    if (result === undefined || isAsyncIterable(result)) throw new Error("no single result");
+    if (result === undefined) throw new Error("no result");
+    // A subscription that started (`parseJobUpdates`): an event stream, or Yoga's 406.
+    if (isAsyncIterable(result)) {
+      status = await sendStreamedResult(gateway, request, req, res, result, extraHeaders);
+      return;
+    }
     if (!result.errors?.length && !result.extensions?.http) {
       // What Yoga's JSON processor answers to a result without errors or HTTP extensions,
       // without building a Response to read it back from: 200, the content type, the JSON.

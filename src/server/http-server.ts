@@ -66,9 +66,15 @@ export function createGatewayServer(
     startDraining() {
       draining = true;
       for (const res of unanswered) {
-        // An answer whose headers are out already cannot change them; its connection goes idle
-        // when it ends, and is closed with the idle ones.
+        // An answer whose headers are out already cannot change them: its connection is closed
+        // once it ends. (Left idle, a stream ending after the listener closed, an SSE
+        // subscription, would hold the shutdown until KEEP_ALIVE_TIMEOUT_MS.)
         if (!res.headersSent) res.shouldKeepAlive = false;
+        else {
+          // Node detaches the socket from the response as it finishes: held here.
+          const { socket } = res;
+          res.once("finish", () => socket?.end());
+        }
       }
       unanswered.clear();
     },

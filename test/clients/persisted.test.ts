@@ -11,7 +11,7 @@ import {
   jobWithApollo,
 } from "../../examples/clients/apollo.js";
 import { documentId } from "../../examples/clients/document-id.js";
-import { ParseJobById, ParseJobsPage } from "../../examples/clients/operations.js";
+import { ParseJobById, ParseJobsPage, ParseJobUpdates } from "../../examples/clients/operations.js";
 import { allJobsWithUrql, createUrqlClient, jobWithUrql } from "../../examples/clients/urql.js";
 import type { ParseJobList_query$data } from "../../examples/relay/src/__generated__/ParseJobList_query.graphql.js";
 import ParseJobList from "../../examples/relay/src/__generated__/ParseJobList_query.graphql.js";
@@ -20,6 +20,7 @@ import type { ParseJobRow_job$data } from "../../examples/relay/src/__generated_
 import ParseJobRow from "../../examples/relay/src/__generated__/ParseJobRow_job.graphql.js";
 import ParseJobRowRefetchQuery from "../../examples/relay/src/__generated__/ParseJobRowRefetchQuery.graphql.js";
 import ParseJobsPageQuery from "../../examples/relay/src/__generated__/ParseJobsPageQuery.graphql.js";
+import ParseJobUpdatesSubscription from "../../examples/relay/src/__generated__/ParseJobUpdatesSubscription.graphql.js";
 import { createRelayEnvironment } from "../../examples/relay/src/environment.js";
 import { loadConfig } from "../../src/config.js";
 import { load, read } from "../support/relay-store.js";
@@ -134,12 +135,15 @@ describe("the manifests npm run codegen and npm run relay write", () => {
       expect(sha256(text)).toBe(id);
     }
     expect(Object.keys(codegen).sort()).toEqual(
-      [documentId(ParseJobsPage), documentId(ParseJobById)].sort(),
+      [documentId(ParseJobsPage), documentId(ParseJobById), documentId(ParseJobUpdates)].sort(),
     );
     // relay-compiler only ever adds to its file: an entry no artifact names is a stale one.
-    const relayIds = [ParseJobsPageQuery, ParseJobListPaginationQuery, ParseJobRowRefetchQuery].map(
-      (artifact) => artifact.params.id,
-    );
+    const relayIds = [
+      ParseJobsPageQuery,
+      ParseJobListPaginationQuery,
+      ParseJobRowRefetchQuery,
+      ParseJobUpdatesSubscription,
+    ].map((artifact) => artifact.params.id);
     expect(Object.keys(relay).sort()).toEqual(relayIds.sort());
   });
 });

@@ -10,8 +10,9 @@ import {
   type DemoUpstreamOptions,
   startDemoUpstream,
 } from "../../src/demo-upstream/server.js";
-import { createGatewayServer } from "../../src/server/http-server.js";
-import { createListener, createRuntime } from "../../src/yoga.js";
+import { attachWebSockets, type GatewayWebSockets } from "../../src/live/websocket.js";
+import { createGatewayServer, type GatewayServer } from "../../src/server/http-server.js";
+import { createGatewayHandlers, createRuntime, type GatewayRuntime } from "../../src/yoga.js";
 
 /** A GraphQL answer as it came over the wire. */
 export interface GraphQLAnswer<T> {
@@ -28,7 +29,13 @@ export interface GraphQLAnswer<T> {
 export interface Stack {
   demo: DemoUpstream;
   gatewayUrl: string;
+  /** The same endpoint for GraphQL over WebSocket: `ws://…/graphql`. */
+  wsUrl: string;
   config: Config;
+  runtime: GatewayRuntime;
+  /** The HTTP server and its drain switch, for shutdown tests. */
+  gateway: GatewayServer;
+  webSockets: GatewayWebSockets;
   /** Posts an operation to the gateway's /graphql. */
   query<T, V>(
     document: TypedDocumentNode<T, V> | string,
@@ -68,13 +75,20 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const demo = await startDemoUpstream(options.demo);
   const config = demoConfig(demo, options.config);
   const runtime = createRuntime(config, options.logger);
-  const { server } = createGatewayServer(config, createListener(config, runtime, options.plugins));
+  const { listener, yoga } = createGatewayHandlers(config, runtime, options.plugins);
+  const gateway = createGatewayServer(config, listener);
+  const { server } = gateway;
+  const webSockets = attachWebSockets(server, config, runtime, yoga);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const gatewayUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
   return {
     demo,
     gatewayUrl,
+    wsUrl: gatewayUrl.replace(/^http/, "ws"),
     config,
+    runtime,
+    gateway,
+    webSockets,
     async query(document, variables, headers = {}) {
       const response = await fetch(gatewayUrl, {
         method: "POST",
@@ -87,6 +101,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       return { status: response.status, ...((await response.json()) as object) };
     },
     async close() {
+      runtime.live.close();
+      // Neither closes upgraded sockets, and `server.close()` would wait for them.
+      webSockets.terminate();
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
       await demo.close();
