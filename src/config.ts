@@ -16,6 +16,7 @@ import {
   parseOrigins,
 } from "./config-env.js";
 import { type LiveConfig, readLiveConfig } from "./live/config.js";
+import { readSharedConfig, type SharedConfig } from "./shared/config.js";
 
 export { ConfigError, DEFAULT_BASE_URL } from "./config-env.js";
 
@@ -101,6 +102,8 @@ export interface Config {
   callers: CallersConfig;
   /** The `parseJobUpdates` subscription's poll and LlamaCloud's webhooks (src/live/). */
   live: LiveConfig;
+  /** Redis, when replicas share state (src/shared/). */
+  shared: SharedConfig;
 }
 
 /** Sizes above which an operation is refused before it runs. */
@@ -179,6 +182,7 @@ export function loadConfig(
     // The demo upstream's key is the server key in demo mode.
     callers: readCallersConfig(env, production, apiKey !== undefined || demoMode),
     live: readLiveConfig(env),
+    shared: readSharedConfig(env),
   };
 }
 

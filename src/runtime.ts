@@ -5,6 +5,7 @@ import { createLiveStatus, type LiveStatus } from "./live/index.js";
 import { createLogger, logUpstreamAttempt } from "./observability/logging.js";
 import { createMetrics, type GatewayMetrics } from "./observability/metrics.js";
 import { UpstreamReadiness } from "./observability/readiness.js";
+import { createSharedRedis, type SharedRedis } from "./shared/index.js";
 import { UpstreamClient } from "./upstream/client.js";
 
 /**
@@ -23,6 +24,8 @@ export interface GatewayRuntime {
   gate: CallerGate | undefined;
   /** The `parseJobUpdates` pollers; `index.ts` closes it on SIGTERM (src/live/). */
   live: LiveStatus;
+  /** The Redis replicas share state through, without `REDIS_URL` undefined (src/shared/). */
+  shared: SharedRedis | undefined;
 }
 
 /**
@@ -34,6 +37,7 @@ export function createRuntime(
   logger: Logger = createLogger(config),
 ): GatewayRuntime {
   const metrics = createMetrics();
+  const shared = createSharedRedis(config.shared, logger, metrics);
   const readiness = new UpstreamReadiness(config.baseUrl, config.apiKey, config.readinessCacheMs);
   const upstream = new UpstreamClient({
     ...config,
@@ -50,5 +54,5 @@ export function createRuntime(
     metrics.recordCallerRefusal(code),
   );
   const live = createLiveStatus({ config, upstream, metrics, logger });
-  return { logger, metrics, readiness, upstream, gate, live };
+  return { logger, metrics, readiness, upstream, gate, live, shared };
 }
