@@ -18,9 +18,11 @@ import {
   startProxy,
   startScript,
 } from "./processes.js";
-import { type BenchReport, formatReport, median } from "./report.js";
+import { type BenchReport, formatReport, formatScaleOut, median } from "./report.js";
+import { scaleOut } from "./scale-out.js";
 import { measureStartup } from "./startup.js";
 import { pageTargets, sendOnce, sendOnceRaw, type Target } from "./targets.js";
+import { formatTracingCost, tracingCost } from "./tracing.js";
 
 /**
  * `npm run bench`: the gateway, the bare proxy and the load generators each run in their own
@@ -33,8 +35,16 @@ const { values: flags } = parseArgs({
     seconds: { type: "string" },
     connections: { type: "string", default: "20" },
     out: { type: "string" },
+    // `--only scale-out`: section 5 alone (two replicas with Redis), with the same settings;
+    // `--only tracing`: section 6 alone (the cost of tracing).
+    only: { type: "string" },
   },
 });
+if (flags.only !== undefined && flags.only !== "scale-out" && flags.only !== "tracing") {
+  throw new Error(
+    `--only takes one section: scale-out or tracing (got ${JSON.stringify(flags.only)})`,
+  );
+}
 const smoke = flags.smoke ?? false;
 const settings = {
   smoke,
@@ -45,7 +55,8 @@ const settings = {
 const memoryPlan = smoke
   ? { warmup: 200, first: 500, second: 1000 }
   : { warmup: 10_000, first: 50_000, second: 100_000 };
-const out = path.resolve(ROOT, flags.out ?? `bench/results/${smoke ? "smoke" : "latest"}.json`);
+const defaultOut = flags.only === undefined ? (smoke ? "smoke" : "latest") : flags.only;
+const out = path.resolve(ROOT, flags.out ?? `bench/results/${defaultOut}.json`);
 const MiB = 1024 * 1024;
 
 const children: Child[] = [];
@@ -90,11 +101,42 @@ async function memory(demo: DemoUpstream, apiKey: string): Promise<BenchReport["
   };
 }
 
+/** Section 5 alone (`--only scale-out`): prints it and writes its JSON. */
+async function onlyScaleOut(): Promise<void> {
+  const demo = await startDemoUpstream();
+  demos.push(demo);
+  process.stderr.write("two replicas with Redis…\n");
+  const report = await scaleOut(demo, settings);
+  console.log(formatScaleOut(report, smoke).join("\n"));
+  mkdirSync(path.dirname(out), { recursive: true });
+  writeFileSync(
+    out,
+    `${JSON.stringify({ date: new Date().toISOString(), settings, scaleOut: report }, null, 2)}\n`,
+  );
+  console.log(`\nJSON: ${path.relative(ROOT, out)}`);
+  if (report.calls.some((c) => c.actual !== c.ideal || !c.correct)) process.exitCode = 1;
+}
+
+/** Section 6 alone (`--only tracing`): prints it and writes its JSON. */
+async function onlyTracing(): Promise<void> {
+  const demo = await startDemoUpstream();
+  demos.push(demo);
+  process.stderr.write("cost of tracing…\n");
+  const report = await tracingCost(demo, settings);
+  console.log(formatTracingCost(report).join("\n"));
+  mkdirSync(path.dirname(out), { recursive: true });
+  const json = { date: new Date().toISOString(), settings, tracing: report };
+  writeFileSync(out, `${JSON.stringify(json, null, 2)}\n`);
+  console.log(`\nJSON: ${path.relative(ROOT, out)}`);
+}
+
 async function main(): Promise<void> {
   // Build once, as `npm start` would; each gateway below then starts like `npm start` serves.
   const { build } = startScript();
   if (build)
     execSync(build, { cwd: ROOT, stdio: "inherit", env: { ...process.env, ...SCRIPT_ENV } });
+  if (flags.only === "scale-out") return onlyScaleOut();
+  if (flags.only === "tracing") return onlyTracing();
   const demo = await startDemoUpstream();
   const capped = await startDemoUpstream({ maxPageSize: 7 });
   demos.push(demo, capped);
@@ -190,6 +232,12 @@ async function main(): Promise<void> {
   await proxy.stop();
   await proxyUndici.stop();
 
+  process.stderr.write("two replicas with Redis…\n");
+  const scale = await scaleOut(demo, settings);
+
+  process.stderr.write("cost of tracing…\n");
+  const tracing = await tracingCost(demo, settings);
+
   process.stderr.write("memory…\n");
   const mem = await memory(demo, DEMO_KEY);
 
@@ -239,12 +287,14 @@ async function main(): Promise<void> {
       warmRuns,
       medianWarmFirstAnswerMs: median(warmRuns.map((r) => r.firstAnswerMs)),
     },
+    scaleOut: scale,
+    tracing,
   };
   console.log(formatReport(report));
   mkdirSync(path.dirname(out), { recursive: true });
   writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
   console.log(`\nJSON: ${path.relative(ROOT, out)}`);
-  const mismatched = calls.filter(
+  const mismatched = [...calls, ...scale.calls].filter(
     (c) => c.note === undefined && (c.actual !== c.ideal || !c.correct),
   );
   if (mismatched.length > 0) process.exitCode = 1;

@@ -12,6 +12,18 @@ export interface LoadSettings {
   connections: number;
 }
 
+/** The CPU time the processes have used so far, added up; null when one cannot be read. */
+function cpuOf(pids: readonly number[]): number | null {
+  if (pids.length === 0) return null;
+  let total = 0;
+  for (const pid of pids) {
+    const micros = cpuMicros(pid);
+    if (micros === null) return null;
+    total += micros;
+  }
+  return total;
+}
+
 /** Each target saturated in turn, round after round; medians over the rounds. */
 export async function throughput(
   targets: Target[],
@@ -26,13 +38,14 @@ export async function throughput(
     // Targets alternate and the order rotates, so drift between rounds hits each one alike.
     const order = targets.map((_, i) => targets[(i + round) % targets.length] as Target);
     for (const target of order) {
-      const cpuBefore = target.pid === undefined ? null : cpuMicros(target.pid);
+      const pids = target.pids ?? (target.pid === undefined ? [] : [target.pid]);
+      const cpuBefore = cpuOf(pids);
       const result = await saturate({
         target,
         connections: settings.connections,
         seconds: settings.seconds,
       });
-      const cpuAfter = target.pid === undefined ? null : cpuMicros(target.pid);
+      const cpuAfter = cpuOf(pids);
       const cpuUs =
         cpuBefore === null || cpuAfter === null || result.total === 0
           ? Number.NaN

@@ -1,5 +1,7 @@
 import type { CallCase } from "./calls.js";
+import type { ScaleOutReport } from "./scale-out.js";
 import type { StartupResult } from "./startup.js";
+import { formatTracingCost, type TracingCostReport } from "./tracing.js";
 
 /** Everything one run measured; also what goes into the JSON file. */
 export interface BenchReport {
@@ -54,6 +56,10 @@ export interface BenchReport {
     warmRuns: StartupResult[];
     medianWarmFirstAnswerMs: number;
   };
+  /** Two replicas sharing one Redis behind a round-robin balancer (bench/scale-out.ts). */
+  scaleOut: ScaleOutReport;
+  /** The unshared page query with tracing off, at 100 % and at 10 % sampling (bench/tracing.ts). */
+  tracing: TracingCostReport;
 }
 
 /** Fixed-rate latency at half of a gateway's saturated req/s, next to the upstream directly. */
@@ -105,18 +111,7 @@ export function formatReport(report: BenchReport): string {
     "2. Upstream calls per operation",
     `   ${pad("case", 44)}${pad("actual", 8)}${pad("ideal", 7)}result`,
   );
-  for (const row of report.calls) {
-    const verdict =
-      row.note ??
-      (settings.smoke
-        ? "smoke: not judged"
-        : row.actual === row.ideal && row.correct
-          ? "ok"
-          : `MISMATCH${row.correct ? "" : " (wrong answer)"}`);
-    lines.push(
-      `   ${pad(row.name, 44)}${pad(String(row.actual ?? "–"), 8)}${pad(String(row.ideal ?? "–"), 7)}${verdict}`,
-    );
-  }
+  for (const row of report.calls) lines.push(`   ${callLine(row, settings.smoke)}`);
   const memory = report.memory;
   lines.push(
     "",
@@ -126,8 +121,54 @@ export function formatReport(report: BenchReport): string {
     "4. Start-up (the npm start line → first successful page query)",
     `   cold, dist/ stale (build included): ${startupRuns(report.startup.runs)}; median ${num(report.startup.medianFirstAnswerMs)} ms`,
     `   warm, dist/ up to date (no build): ${startupRuns(report.startup.warmRuns)}; median ${num(report.startup.medianWarmFirstAnswerMs)} ms${target("< 1500 ms")}`,
+    "",
+    ...formatScaleOut(report.scaleOut, settings.smoke),
+    "",
+    ...formatTracingCost(report.tracing),
   );
   return lines.join("\n");
+}
+
+/** The rows of section 5 (bench/scale-out.ts), in the order they are reported, with their labels. */
+export const SCALE_OUT_ROWS = {
+  "scale:local": "1 replica, cache in process",
+  "scale:redis": "1 replica, cache in Redis",
+  "scale:lb-1": "balancer → 1 replica (Redis)",
+  "scale:lb-2": "balancer → 2 replicas (Redis)",
+} as const;
+
+/** Section 5: the two-replica rows and calls (also all that `--only scale-out` prints). */
+export function formatScaleOut(report: ScaleOutReport, smoke: boolean): string[] {
+  const lines = [
+    "5. Two replicas sharing one Redis behind a round-robin balancer (page query, response cache on, medians over rounds)",
+    `   ${pad("target", 34)}${pad("req/s", 10)}${pad("p50 ms", 9)}${pad("p99 ms", 9)}${pad("µs CPU/req", 12)}rounds req/s`,
+  ];
+  for (const [name, label] of Object.entries(SCALE_OUT_ROWS)) {
+    const row = report.throughput[name];
+    if (row === undefined) continue;
+    lines.push(
+      `   ${pad(label, 34)}${pad(num(row.requestsPerSecond), 10)}${pad(num(row.p50Ms, 1), 9)}${pad(num(row.p99Ms, 1), 9)}${pad(num(row.cpuUsPerRequest), 12)}${row.rounds.map((r) => num(r)).join(" ")}`,
+    );
+  }
+  lines.push(
+    `   2 replicas ÷ 1 replica (both behind the balancer) = ${num(report.pairToOne * 100, 1)} %`,
+    `   cache in Redis ÷ cache in process (1 replica, no balancer) = ${num(report.redisToLocal * 100, 1)} %`,
+    `   ${pad("upstream calls, shared cache on", 44)}${pad("actual", 8)}${pad("ideal", 7)}result`,
+  );
+  for (const row of report.calls) lines.push(`   ${callLine(row, smoke)}`);
+  return lines;
+}
+
+/** One upstream-calls case: its counts and verdict (not judged in a smoke run). */
+function callLine(row: CallCase, smoke: boolean): string {
+  const verdict =
+    row.note ??
+    (smoke
+      ? "smoke: not judged"
+      : row.actual === row.ideal && row.correct
+        ? "ok"
+        : `MISMATCH${row.correct ? "" : " (wrong answer)"}`);
+  return `${pad(row.name, 44)}${pad(String(row.actual ?? "–"), 8)}${pad(String(row.ideal ?? "–"), 7)}${verdict}`;
 }
 
 /** Start-up runs as `N ms (listening M ms)`, flagging any whose build step did not do as expected. */

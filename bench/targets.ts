@@ -1,13 +1,27 @@
 /** One HTTP request the bench repeats: what the load generators send. */
 export interface Target {
-  /** `without:<ablation>`: the unshared gateway with one optimisation taken out. */
-  readonly name: "direct" | "proxy" | "gateway" | "unshared" | "proxyUndici" | `without:${string}`;
+  /**
+   * `without:<ablation>`: the unshared gateway with one optimisation taken out; `scale:<row>`: a
+   * row of the two-replica section (bench/scale-out.ts); `trace:<row>`: a row of the tracing
+   * section (bench/tracing.ts).
+   */
+  readonly name:
+    | "direct"
+    | "proxy"
+    | "gateway"
+    | "unshared"
+    | "proxyUndici"
+    | `without:${string}`
+    | `scale:${string}`
+    | `trace:${string}`;
   readonly url: string;
   readonly method: "GET" | "POST";
   readonly headers: Record<string, string>;
   readonly body?: string;
   /** The serving process, when it is one of the bench's: its CPU time per request is reported. */
   readonly pid?: number;
+  /** Several serving processes (replicas behind a balancer): their CPU time is added up. */
+  readonly pids?: readonly number[];
   /** When set, every answer under load must be exactly this body (else it counts as a failure). */
   readonly expectBody?: string;
 }

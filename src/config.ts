@@ -17,6 +17,7 @@ import {
 } from "./config-env.js";
 import { type LiveConfig, readLiveConfig } from "./live/config.js";
 import { readSharedConfig, type SharedConfig } from "./shared/config.js";
+import { readTracingConfig, type TracingConfig } from "./tracing/config.js";
 
 export { ConfigError, DEFAULT_BASE_URL } from "./config-env.js";
 
@@ -104,6 +105,8 @@ export interface Config {
   live: LiveConfig;
   /** Redis, when replicas share state (src/shared/). */
   shared: SharedConfig;
+  /** OpenTelemetry tracing, by the standard OTEL_* variables (src/tracing/). */
+  tracing: TracingConfig;
 }
 
 /** Sizes above which an operation is refused before it runs. */
@@ -183,6 +186,7 @@ export function loadConfig(
     callers: readCallersConfig(env, production, apiKey !== undefined || demoMode),
     live: readLiveConfig(env),
     shared: readSharedConfig(env),
+    tracing: readTracingConfig(env),
   };
 }
 

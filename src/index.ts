@@ -5,6 +5,7 @@ import { attachWebSockets } from "./live/websocket.js";
 import { createLogger } from "./observability/logging.js";
 import { createGatewayServer } from "./server/http-server.js";
 import { drainServer } from "./server/shutdown.js";
+import { startTracing } from "./tracing/index.js";
 import { closeUpstreamConnections } from "./upstream/http.js";
 import {
   createGatewayHandlers,
@@ -27,6 +28,8 @@ async function main(): Promise<void> {
   }
   let closeDemo = async (): Promise<void> => {};
   const logger = createLogger(config);
+  // Before anything serves, so the first request is traced too; nothing at all without an endpoint.
+  const tracing = await startTracing(config.tracing, logger);
   if (config.demoMode) {
     const demo = await startDemoUpstream();
     // A few jobs move through PENDING → RUNNING → COMPLETED/FAILED, for parseJobUpdates to show.
@@ -112,6 +115,10 @@ async function main(): Promise<void> {
     const cleanup = async () => {
       closeUpstreamConnections();
       await closeDemo();
+      // Last: until the drain ends, requests still in flight count and cache through Redis.
+      await runtime.shared?.close();
+      // After the drain: the spans of the last requests are exported before the exit.
+      await tracing.shutdown();
     };
     void drainServer(gateway, logger, times, cleanup, longLived).then(() => {
       logger.info("stopped");

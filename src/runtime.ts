@@ -50,9 +50,13 @@ export function createRuntime(
       logUpstreamAttempt(logger, attempt);
     },
   });
-  const gate = createCallerGate(config.callers, config.subgraphToken, logger, (code) =>
-    metrics.recordCallerRefusal(code),
+  const gate = createCallerGate(
+    config.callers,
+    config.subgraphToken,
+    logger,
+    (code) => metrics.recordCallerRefusal(code),
+    shared,
   );
-  const live = createLiveStatus({ config, upstream, metrics, logger });
+  const live = createLiveStatus({ config, upstream, metrics, logger, shared });
   return { logger, metrics, readiness, upstream, gate, live, shared };
 }

@@ -6,6 +6,7 @@ import {
   type YogaServerInstance,
   type YogaServerOptions,
 } from "graphql-yoga";
+import { responseCacheStore } from "./cache/redis-store.js";
 import { responseCachePlugin } from "./cache/response-cache.js";
 import { callerOf, callersPlugin } from "./callers/index.js";
 import type { Config } from "./config.js";
@@ -30,6 +31,7 @@ import { directPostListener } from "./server/direct-post.js";
 import { CSRF_HEADER, corsPlugin, csrfPlugin } from "./server/run-mode.js";
 import { subgraphTokenPlugin } from "./server/subgraph-token.js";
 import { sharedExecutionPlugin } from "./shared-execution.js";
+import { tracingPlugin } from "./tracing/index.js";
 
 /** The query GraphiQL opens with: a page of jobs and how to get the next one. */
 export const EXAMPLE_QUERY = `# Newest parse jobs first. Run it, then put
@@ -96,7 +98,7 @@ function gatewayOptions(
   runtime: GatewayRuntime,
   extraPlugins: Plugin[],
 ): YogaServerOptions<Record<string, unknown>, GatewayContext> {
-  const { logger, metrics, readiness, upstream, gate, live } = runtime;
+  const { logger, metrics, readiness, upstream, gate, live, shared } = runtime;
   return {
     // The subgraph schema: the client schema plus `_service`/`_entities`, so apps and federation
     // routers share this one endpoint.
@@ -116,9 +118,12 @@ function gatewayOptions(
     // requestBodyLimit() enforces the body limit at a fraction of the cost of Yoga's own check.
     maxRequestBodySize: false,
     plugins: [
+      // First, so its spans hold everything the others do; only when tracing is configured. Safe
+      // to mark: the direct path starts the request's span itself (`traceRequest`).
+      ...(config.tracing.endpoint === undefined ? [] : [handledByDirectPath(tracingPlugin())]),
       handledByDirectPath(corsPlugin(config.corsOrigins)),
       handledByDirectPath(requestBodyLimit(config.maxBodyBytes)),
-      handledByDirectPath(observabilityPlugin({ logger, metrics, readiness })),
+      handledByDirectPath(observabilityPlugin({ logger, metrics, readiness, shared })),
       // Safe to mark: it answers GETs and OPTIONS only, and the direct path takes JSON POSTs.
       handledByDirectPath(
         browserPlugin({
@@ -158,7 +163,9 @@ function gatewayOptions(
       directiveLimitPlugin(config.limits.maxDirectives),
       introspectionPlugin(config),
       costLimitPlugin(config),
-      ...(config.responseCacheTtlMs > 0 ? [responseCachePlugin(config)] : []),
+      ...(config.responseCacheTtlMs > 0
+        ? [responseCachePlugin(config, responseCacheStore(config, shared))]
+        : []),
       compiledExecution(),
       // Last: it wraps whichever executor the plugins before it chose.
       ...(config.shareExecutions

@@ -3,8 +3,10 @@ import {
   type DocumentsSubgraph,
   startDocumentsSubgraph,
 } from "../examples/federation/documents-subgraph.js";
-import { DEMO_KEY } from "../src/demo-upstream/server.js";
+import { DEMO_KEY, type DemoUpstream, startDemoUpstream } from "../src/demo-upstream/server.js";
 import { asGraphQL, JOB_FIELDS, type RestJob } from "./support/expected-job.js";
+import { startRedis, type TestRedis } from "./support/redis.js";
+import { type Cluster, startCluster } from "./support/replica-processes.js";
 import { restListing, type Stack, startStack } from "./support/stack.js";
 import {
   type DocumentsSupergraph,
@@ -146,5 +148,63 @@ describe("through Hive Gateway, with SUBGRAPH_TOKEN set on the subgraph", () => 
       `Subgraph parse-jobs at ${stack.gatewayUrl} did not answer _service { sdl } (403)`,
     );
     expect(stack.demo.listCalls()).toBe(0);
+  });
+});
+
+describe("through Hive Gateway, with the parse-jobs subgraph scaled out to two replicas", () => {
+  let redis: TestRedis;
+  let demo: DemoUpstream;
+  let cluster: Cluster;
+  let supergraph: DocumentsSupergraph;
+  let jobs: RestJob[];
+  beforeAll(async () => {
+    [redis, demo] = await Promise.all([startRedis(), startDemoUpstream()]);
+    // Two `npm start` processes sharing one Redis, behind a round-robin balancer whose URL is
+    // the subgraph's URL in the supergraph, as a router would see a scaled-out subgraph.
+    cluster = await startCluster(demo, redis, {
+      RESPONSE_CACHE_TTL_MS: "60000",
+      RESPONSE_CACHE_ACTIVE_TTL_MS: "60000",
+    });
+    jobs = (await restListing(demo)).slice(0, 12);
+    supergraph = await startDocumentsSupergraph(
+      cluster.url,
+      jobs.map((job) => String(job.id)),
+    );
+  }, 90_000);
+  afterAll(async () => {
+    await supergraph?.close();
+    await Promise.allSettled([cluster?.close(), demo?.close(), redis?.close()]);
+  });
+
+  const DOCUMENTS = `{ documents(first: 20) { edges { node { id parseJob { ${JOB_FIELDS} } } } } }`;
+  type DocumentsAnswer = {
+    documents: { edges: Array<{ node: { id: string; parseJob: unknown } }> };
+  };
+
+  it("resolves references on either replica; the other answers the same query from the shared cache", async () => {
+    demo.reset();
+    const replicaOf = () => cluster.balancer.routed.at(-1)?.target;
+    const first = await supergraph.gateway.query<DocumentsAnswer>(DOCUMENTS);
+    expect(first.errors).toBeUndefined();
+    expect(first.data?.documents.edges.map((edge) => edge.node.parseJob)).toEqual(
+      jobs.map(asGraphQL),
+    );
+    const firstReplica = replicaOf();
+    expect(demo.listCalls()).toBe(1);
+
+    // The router's next `_entities` request goes to the other replica, which finds the answer
+    // the first one cached in Redis: no upstream call.
+    const again = await supergraph.gateway.query<DocumentsAnswer>(DOCUMENTS);
+    expect(replicaOf()).not.toBe(firstReplica);
+    expect(again.data).toEqual(first.data);
+    expect(demo.listCalls()).toBe(1);
+
+    const root = await supergraph.gateway.query<{
+      parseJobs: { edges: Array<{ node: { id: string } }> };
+    }>("{ parseJobs(first: 5) { edges { node { id } } } }");
+    expect(root.errors).toBeUndefined();
+    expect(root.data?.parseJobs.edges.map((edge) => edge.node.id)).toEqual(
+      jobs.slice(0, 5).map((job) => job.id),
+    );
   });
 });

@@ -5,8 +5,8 @@ import type { Config } from "../config.js";
 import type { GatewayContext, ParamsContext } from "../context.js";
 
 /**
- * Where cached answers live. The in-memory store below serves one process; several replicas can
- * share answers through any store with this shape (Redis: `GET key` / `SET key value PX ttlMs`).
+ * Where cached answers live. The in-memory store below serves one process; with `REDIS_URL` the
+ * replicas share answers through Redis (`redis-store.ts`: `GET key` / `SET key value PX ttlMs`).
  */
 export interface ResponseCacheStore {
   get(key: string): Promise<ExecutionResult | undefined> | ExecutionResult | undefined;

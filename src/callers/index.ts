@@ -15,6 +15,7 @@ import { GraphQLError } from "graphql";
 import type { GraphQLParams, Plugin } from "graphql-yoga";
 import type { Logger } from "pino";
 import { carriesSubgraphToken } from "../server/subgraph-token.js";
+import type { SharedRedis } from "../shared/index.js";
 import { createAuthenticator } from "./authenticate.js";
 import { ANONYMOUS, type Caller, SDL_ONLY } from "./caller.js";
 import type { CallersConfig } from "./config.js";
@@ -54,18 +55,22 @@ export interface CallerGate {
 
 /**
  * The gate, or undefined when nothing of it is configured. Manifests are read here, at start:
- * a missing or malformed file stops the start with a ConfigError naming it.
+ * a missing or malformed file stops the start with a ConfigError naming it. With `shared`, rate
+ * limits count in Redis, across the replicas.
  */
 export function createCallerGate(
   config: CallersConfig,
   subgraphToken: string | undefined,
   logger: Logger,
   onRefusal: (code: string) => void = () => {},
+  shared?: SharedRedis,
 ): CallerGate | undefined {
   const authenticator =
     config.auth === undefined ? undefined : createAuthenticator(config.auth, logger);
   const limiter =
-    config.rateLimitPerMinute > 0 ? createRateLimiter(config.rateLimitPerMinute) : undefined;
+    config.rateLimitPerMinute > 0
+      ? createRateLimiter(config.rateLimitPerMinute, shared)
+      : undefined;
   const trusted =
     config.persistedDocuments.length > 0
       ? loadTrustedDocuments(config.persistedDocuments, config.persistedDocumentsOnly)

@@ -1,6 +1,12 @@
 import type { IncomingMessage } from "node:http";
 import { isIP } from "node:net";
-import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
+import {
+  type RateLimiterAbstract,
+  RateLimiterMemory,
+  RateLimiterRedis,
+  RateLimiterRes,
+} from "rate-limiter-flexible";
+import type { SharedRedis } from "../shared/index.js";
 import { GatewayError } from "../upstream/errors.js";
 
 /** Counts one caller's GraphQL requests in a sliding minute. */
@@ -10,30 +16,64 @@ export interface RateLimiter {
 }
 
 /**
- * `perMinute` requests per key per minute, counted in this process. rate-limiter-flexible's
- * other stores (Redis among them) take the same calls, so counters can move to shared state
- * without touching the callers of this module.
+ * `perMinute` requests per key per minute. Without `shared`, counted in this process. With it,
+ * counted in Redis (one atomic INCR script per request, under
+ * `<REDIS_PREFIX>rate-limit:<key>`), so a caller gets `perMinute` across every replica; while
+ * Redis is away or a command fails, this replica counts in process instead (`orLocal`, which logs
+ * and counts the fallback), and goes back to Redis when it returns.
  */
-export function createRateLimiter(perMinute: number): RateLimiter {
-  const limiter = new RateLimiterMemory({ points: perMinute, duration: 60 });
+export function createRateLimiter(perMinute: number, shared?: SharedRedis): RateLimiter {
+  const local = new RateLimiterMemory({ points: perMinute, duration: 60 });
+  // ioredis prefixes the key with REDIS_PREFIX; the limiter's own prefix names the feature.
+  const cluster =
+    shared &&
+    new RateLimiterRedis({
+      storeClient: shared.client,
+      keyPrefix: "rate-limit",
+      points: perMinute,
+      duration: 60,
+      // Fail at once while ioredis reconnects, rather than after a command timeout.
+      rejectIfRedisNotReady: true,
+    });
   return {
     async consume(key) {
-      try {
-        await limiter.consume(key);
-      } catch (refusal) {
-        // The library rejects with a RateLimiterRes when the key is over its points, and with an
-        // Error only when its store fails (the memory store does not).
-        if (!(refusal instanceof RateLimiterRes)) throw refusal;
-        // At least 1: `Retry-After: 0` would invite an immediate retry that is refused again.
-        const retryAfter = Math.max(1, Math.ceil(refusal.msBeforeNext / 1000));
-        throw new GatewayError(
-          "RATE_LIMITED",
-          `Too many requests: at most ${perMinute} a minute for each caller (RATE_LIMIT_PER_MINUTE); try again in ${retryAfter} s`,
-          { retryAfter, http: { status: 429, headers: { "retry-after": String(retryAfter) } } },
-        );
-      }
+      const refusal =
+        shared === undefined || cluster === undefined
+          ? await attempt(local, key)
+          : await shared.orLocal(
+              "rate-limit",
+              () => attempt(cluster, key),
+              () => attempt(local, key),
+            );
+      if (refusal === undefined) return;
+      // At least 1: `Retry-After: 0` would invite an immediate retry that is refused again.
+      const retryAfter = Math.max(1, Math.ceil(refusal.msBeforeNext / 1000));
+      throw new GatewayError(
+        "RATE_LIMITED",
+        `Too many requests: at most ${perMinute} a minute for each caller (RATE_LIMIT_PER_MINUTE); try again in ${retryAfter} s`,
+        { retryAfter, http: { status: 429, headers: { "retry-after": String(retryAfter) } } },
+      );
     },
   };
+}
+
+/**
+ * One request counted: undefined when it may go on, the limiter's verdict when it may not. A
+ * store's failure (Redis down, a timeout) is thrown, so that `orLocal` tells it from a refusal.
+ */
+async function attempt(
+  limiter: RateLimiterAbstract,
+  key: string,
+): Promise<RateLimiterRes | undefined> {
+  try {
+    await limiter.consume(key);
+    return undefined;
+  } catch (refusal) {
+    // The library rejects with a RateLimiterRes when the key is over its points, and with an
+    // Error only when its store fails (the memory store does not).
+    if (refusal instanceof RateLimiterRes) return refusal;
+    throw refusal;
+  }
 }
 
 /**

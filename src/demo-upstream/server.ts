@@ -26,6 +26,8 @@ export interface DemoRequest {
   authorization: string | undefined;
   /** The `x-request-id` header, when the caller sent one. */
   requestId: string | undefined;
+  /** The W3C `traceparent` header, when the caller sent one (the gateway does with tracing on). */
+  traceparent: string | undefined;
 }
 
 /** A failure to serve instead of the real answer, for the next `times` matching requests. */
@@ -115,6 +117,7 @@ export async function startDemoUpstream(options: DemoUpstreamOptions = {}): Prom
       query: url.searchParams,
       authorization: req.headers.authorization,
       requestId: req.headers["x-request-id"] as string | undefined,
+      traceparent: req.headers.traceparent as string | undefined,
     };
     requests.push(request);
     const send = (status: number, body: string, headers: Record<string, string> = {}) => {

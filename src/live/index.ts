@@ -2,16 +2,19 @@
  * Live job status: the source of the `parseJobUpdates` subscription (src/schema/parse-job-updates.ts),
  * whatever transport carries it (SSE through Yoga, WebSocket through src/live/websocket.ts), and the
  * target of LlamaCloud's webhooks (src/live/webhooks.ts). One `LiveStatus` per process
- * (src/runtime.ts); one poller per credential scope inside it (src/live/poller.ts).
+ * (src/runtime.ts); one poller per credential scope inside it (src/live/poller.ts). With a
+ * shared Redis, the replicas' pollers of one scope poll once for all (src/live/cluster.ts).
  */
 import type { Logger } from "pino";
 import type { Caller } from "../callers/caller.js";
 import type { Config } from "../config.js";
 import type { Lister, ListerScope } from "../lister.js";
 import type { GatewayMetrics } from "../observability/metrics.js";
+import type { SharedRedis } from "../shared/redis.js";
 import type { UpstreamClient } from "../upstream/client.js";
 import { badUserInput, GatewayError } from "../upstream/errors.js";
 import type { ParseJobRecord } from "../upstream/job-record.js";
+import { LiveCluster } from "./cluster.js";
 import { Poller } from "./poller.js";
 import { JobStream } from "./stream.js";
 
@@ -58,15 +61,23 @@ export interface LiveStatusOptions {
   upstream: UpstreamClient;
   metrics: GatewayMetrics;
   logger: Logger;
+  /** With `REDIS_URL`: the Redis the replicas share their polls and webhooks through. */
+  shared?: SharedRedis;
 }
 
 /** The process's live status: pollers by credential scope, open subscriptions by caller. */
-export function createLiveStatus({ config, metrics, logger }: LiveStatusOptions): LiveStatus {
+export function createLiveStatus({
+  config,
+  metrics,
+  logger,
+  shared,
+}: LiveStatusOptions): LiveStatus {
   const pollers = new Map<string, Poller>();
   const openByCaller = new Map<string, number>();
   let subscriptions = 0;
   let closed = false;
   const { statusPollMs, maxSubscriptionsPerCaller } = config.live;
+  const cluster = shared === undefined ? undefined : new LiveCluster(shared, statusPollMs, metrics);
 
   const pollerFor = (context: WatchContext, scope: string): Poller => {
     let poller = pollers.get(scope);
@@ -75,6 +86,7 @@ export function createLiveStatus({ config, metrics, logger }: LiveStatusOptions)
       // has the same credential and projects (that is what the scope hashes).
       // The context's detached lister holds the credential and projects, not the request.
       const listerFor = context.detachedLister;
+      const share = cluster?.join(scope, () => created);
       const created: Poller = new Poller({
         listerFor,
         projects: context.caller.projects,
@@ -87,7 +99,9 @@ export function createLiveStatus({ config, metrics, logger }: LiveStatusOptions)
         onCall: (reason) => metrics.recordLivePollCall(reason),
         onIdle: () => {
           if (pollers.get(scope) === created) pollers.delete(scope);
+          if (share !== undefined) cluster?.leave(share);
         },
+        share,
       });
       poller = created;
       pollers.set(scope, poller);
@@ -142,12 +156,14 @@ export function createLiveStatus({ config, metrics, logger }: LiveStatusOptions)
       return stream;
     },
     nudge(jobIds) {
+      if (cluster !== undefined) return cluster.nudge(jobIds);
       for (const poller of pollers.values()) poller.nudge(jobIds);
     },
     close() {
       closed = true;
       for (const poller of [...pollers.values()]) poller.close();
       pollers.clear();
+      cluster?.close();
     },
     stats() {
       let watchedIds = 0;

@@ -1,7 +1,8 @@
 import type { Logger } from "pino";
 import { GatewayError } from "../upstream/errors.js";
 import type { ParseJobRecord } from "../upstream/job-record.js";
-import { isFatal, type ReadOptions, type ReadReason, readJobs } from "./read.js";
+import { isFatal, logPollFailure, type ReadOptions, type ReadReason, readJobs } from "./read.js";
+import type { PollShare } from "./share.js";
 import { isFinished, type JobStream } from "./stream.js";
 
 /** Longest wait between two polls while the upstream keeps failing. */
@@ -20,6 +21,8 @@ export interface PollerOptions extends ReadOptions {
   onTick: () => void;
   /** Told once the poller watches nothing and has no subscriber: it is dropped. */
   onIdle: () => void;
+  /** With `REDIS_URL`: how this poll is shared with the other replicas (src/live/scope-share.ts). */
+  share?: PollShare;
 }
 
 /**
@@ -57,6 +60,11 @@ export class Poller {
     return this.streams.size;
   }
 
+  /** The ids watched here. */
+  ids(): string[] {
+    return [...this.watchers.keys()];
+  }
+
   /** Starts watching for a stream: fresh states at once, the others in one read shortly. */
   add(stream: JobStream): void {
     this.streams.add(stream);
@@ -76,6 +84,7 @@ export class Poller {
     }
     if (this.firstReads.size > 0) this.soon(SUBSCRIBE_WINDOW_MS);
     this.scheduleTick();
+    this.options.share?.touch();
   }
 
   /** Forgets a stream at once; ids nobody else watches leave the poll. */
@@ -92,11 +101,33 @@ export class Poller {
   nudge(ids: readonly string[]): void {
     let any = false;
     for (const id of ids) {
-      if (!this.watchers.has(id)) continue;
+      if (!this.polls(id)) continue;
       this.nudged.add(id);
       any = true;
     }
     if (any) this.soon(NUDGE_WINDOW_MS);
+  }
+
+  /**
+   * One read's outcome for `id`, from a read that started at `readAt`: here, or by another replica
+   * (src/live/scope-share.ts). A refusal ends its streams; a job or its absence is offered.
+   */
+  apply(id: string, outcome: ParseJobRecord | null | GatewayError, readAt: number): void {
+    if (!this.watchers.has(id)) return;
+    if (outcome instanceof Error) this.fail(id, outcome);
+    else {
+      if (outcome !== null) this.known.set(id, { job: outcome, readAt });
+      this.settle(id, outcome);
+    }
+  }
+
+  /** Ticks now: this replica has just taken over the poll of one that stopped renewing it. */
+  pollNow(): void {
+    if (this.failures > 0 || this.watchers.size === 0) return;
+    clearTimeout(this.tickTimer);
+    this.tickTimer = undefined;
+    this.tickDue = true;
+    this.startRead();
   }
 
   /** Ends every stream cleanly and stops polling for good (SIGTERM). */
@@ -163,21 +194,26 @@ export class Poller {
     }, windowMs);
   }
 
+  /** Whether a read of `id` is this poller's: watched here, or by any replica it polls for. */
+  private polls(id: string): boolean {
+    return this.watchers.has(id) || this.options.share?.polls(id) === true;
+  }
+
   private startRead(): void {
     if (this.reading || this.controller.signal.aborted) return;
-    let reason: ReadReason;
-    let ids: string[];
-    if (this.tickDue) {
-      reason = "tick";
-      ids = [...this.watchers.keys()];
-      this.tickDue = false;
-    } else {
-      if (this.failures > 0) return;
+    const tick = this.tickDue;
+    const watched = tick ? this.ids() : [];
+    // Shared: the cluster's union on the lease holder, nothing where another replica polls.
+    let ids = tick ? (this.options.share?.tickIds(watched) ?? watched) : [];
+    this.tickDue = false;
+    let reason: ReadReason = "tick";
+    if (ids.length === 0) {
+      if (!tick && this.failures > 0) return;
       reason = this.firstReads.size > 0 ? "subscribe" : "nudge";
-      ids = [...new Set([...this.firstReads, ...this.nudged])].filter((id) =>
-        this.watchers.has(id),
-      );
+      ids = [...new Set([...this.firstReads, ...this.nudged])].filter((id) => this.polls(id));
     }
+    const first =
+      reason === "tick" ? [] : [...this.firstReads].filter((id) => !this.nudged.has(id));
     this.firstReads.clear();
     this.nudged.clear();
     if (ids.length === 0) {
@@ -187,7 +223,7 @@ export class Poller {
     if (reason === "tick") this.options.onTick();
     this.reading = true;
     for (const id of ids) this.inFlight.add(id);
-    void this.read(ids, reason).finally(() => {
+    void this.read(ids, reason, first).finally(() => {
       this.reading = false;
       this.inFlight.clear();
       if (this.controller.signal.aborted) return;
@@ -197,35 +233,32 @@ export class Poller {
     });
   }
 
-  /** Reads `ids` once and hands each result to the streams watching it. */
-  private async read(ids: string[], reason: ReadReason): Promise<void> {
+  /**
+   * Reads `ids` once and hands each result to the streams watching it. First states (`first`)
+   * that Redis holds fresh are taken from there instead (src/live/scope-share.ts).
+   */
+  private async read(ids: string[], reason: ReadReason, first: string[]): Promise<void> {
     const signal = this.controller.signal;
+    const { share } = this.options;
+    if (share !== undefined && first.length > 0) {
+      const held = await share.firstStates(first);
+      for (const [id, { outcome, readAt }] of held) this.apply(id, outcome, readAt);
+      ids = ids.filter((id) => !held.has(id));
+      if (ids.length === 0 || signal.aborted) return;
+    }
     const { requestId, readAt, results } = await readJobs(ids, reason, signal, this.options);
     if (signal.aborted) return;
+    // Outcomes already superseded by a later read another replica published are dropped.
+    const stale = share?.read(ids, results, readAt);
     let failure: Error | undefined;
     ids.forEach((id, index) => {
       const result = results[index] ?? null;
-      if (result instanceof Error) {
-        if (isFatal(result)) this.fail(id, result);
-        else failure ??= result;
-      } else {
-        if (result !== null) this.known.set(id, { job: result, readAt });
-        this.settle(id, result);
-      }
+      if (result instanceof Error && !isFatal(result)) failure ??= result;
+      else if (!stale?.has(id)) this.apply(id, result, readAt);
     });
-    if (failure === undefined) {
-      this.failures = 0;
-      return;
-    }
-    this.failures++;
-    // The message is the upstream client's, with the credential already taken out.
-    this.options.logger.warn({
-      msg: "live status poll failed: subscriptions stay open, the poll backs off",
-      requestId,
-      code: failure instanceof GatewayError ? failure.code : "INTERNAL",
-      error: failure.message,
-      failures: this.failures,
-    });
+    this.failures = failure === undefined ? 0 : this.failures + 1;
+    if (failure === undefined) return;
+    logPollFailure(this.options.logger, requestId, failure, this.failures);
   }
 
   /** Offers a job's state (or its absence) to its watchers; a finished or missing one leaves. */

@@ -1,6 +1,8 @@
 import { randomUUID } from "node:crypto";
+import type { Logger } from "pino";
 import type { Lister, ListerScope } from "../lister.js";
 import { createJobLoader } from "../loaders/job-loader.js";
+import { traceStatusRead } from "../tracing/index.js";
 import { CallBudget } from "../upstream/call-budget.js";
 import { GatewayError } from "../upstream/errors.js";
 import type { ParseJobRecord } from "../upstream/job-record.js";
@@ -53,7 +55,8 @@ export async function readJobs(
     return list(request);
   };
   const loader = createJobLoader(counted, options.lookupBatchSize, undefined, options.projects);
-  const results = await loader.loadMany(ids);
+  // With tracing on, each read is a root span (a trace of its own): reason, ids, calls below it.
+  const results = await traceStatusRead(reason, ids.length, requestId, () => loader.loadMany(ids));
   return { requestId, readAt, results: results.map((result) => result ?? null) };
 }
 
@@ -68,4 +71,20 @@ const FATAL = new Set(["UNAUTHENTICATED", "FORBIDDEN", "PAYMENT_REQUIRED"]);
  */
 export function isFatal(error: Error): error is GatewayError {
   return error instanceof GatewayError && FATAL.has(error.code);
+}
+
+/** Says that a poll failed and backs off; the message is the upstream client's, credential out. */
+export function logPollFailure(
+  logger: Logger,
+  requestId: string,
+  failure: Error,
+  failures: number,
+): void {
+  logger.warn({
+    msg: "live status poll failed: subscriptions stay open, the poll backs off",
+    requestId,
+    code: failure instanceof GatewayError ? failure.code : "INTERNAL",
+    error: failure.message,
+    failures,
+  });
 }

@@ -13,7 +13,7 @@ export function isFinished(job: ParseJobRecord): boolean {
 }
 
 /** What decides whether a subscriber is told about a job again: its status and `updatedAt`. */
-function changeKey(job: ParseJobRecord): string {
+export function changeKey(job: ParseJobRecord): string {
   const part = (value: unknown) => (value instanceof Error ? `!${value.message}` : String(value));
   return `${part(job.status)}\n${part(job.updatedAt)}`;
 }

@@ -4,6 +4,7 @@ import type { Logger } from "pino";
 import { isPlausibleJobId } from "../job-id.js";
 import type { GatewayMetrics, WebhookResult } from "../observability/metrics.js";
 import { requestIdOf } from "../observability/plugin.js";
+import { noteWebhookEvent, traceWebhooks } from "../tracing/index.js";
 
 /**
  * `POST /webhooks/llamacloud`: LlamaCloud's signed job events (`parse.pending`, `parse.success`,
@@ -43,7 +44,8 @@ type Refusal = { status: 401 | 413 | 400; reason: string };
 export function webhookPlugin(options: WebhookOptions): Plugin {
   const { secret, maxBodyBytes, logger, metrics } = options;
   const key = Buffer.from(secret, "utf8");
-  return {
+  // With tracing on, each delivery to WEBHOOK_PATH runs in a span of its own (src/tracing/).
+  return traceWebhooks(WEBHOOK_PATH, {
     onRequest({ request, url, fetchAPI, endResponse }) {
       if (url.pathname !== WEBHOOK_PATH) return;
       if (request.method !== "POST") {
@@ -86,6 +88,7 @@ export function webhookPlugin(options: WebhookOptions): Plugin {
         const event = readEvent(body);
         const result: WebhookResult = event.jobIds.length > 0 ? "accepted" : "ignored";
         metrics.recordWebhook(result);
+        noteWebhookEvent(result, event.jobIds.length);
         const requestId = requestIdOf(request);
         if (result === "ignored") {
           // Signed, so from LlamaCloud: a payload shape this code does not know yet, worth a look.
@@ -109,7 +112,7 @@ export function webhookPlugin(options: WebhookOptions): Plugin {
         return answer(202, { nudged: event.jobIds });
       });
     },
-  };
+  });
 }
 
 /** The body as sent, or why it cannot be read: at most `limit` bytes are ever held. */

@@ -2,6 +2,7 @@ import DataLoader from "dataloader";
 import { isPlausibleJobId } from "../job-id.js";
 import { repeatedToken } from "../pagination.js";
 import { MAX_FILTER_QUERY_LENGTH } from "../rest-params.js";
+import { traceLookupBatch } from "../tracing/index.js";
 import type { ListRequest, RestParams } from "../upstream/client.js";
 import type { ParseJobRecord } from "../upstream/job-record.js";
 import { isUnreadable, type ListPage } from "../upstream/list-response.js";
@@ -24,7 +25,8 @@ export function createJobLoader(
   return new DataLoader(
     (ids) => {
       onBatch?.(ids.length);
-      return loadJobs(listParseJobs, ids, projects);
+      // With tracing on, a span per batch: the ids it asks for and the upstream calls it makes.
+      return traceLookupBatch(ids.length, listParseJobs, (list) => loadJobs(list, ids, projects));
     },
     {
       maxBatchSize: batchSize,

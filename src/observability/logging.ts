@@ -1,6 +1,7 @@
 import type { YogaLogger } from "graphql-yoga";
 import { type Logger, pino } from "pino";
 import type { Config } from "../config.js";
+import { traceLogFields, withTraceFields } from "../tracing/index.js";
 import type { UpstreamAttempt } from "../upstream/client.js";
 import { type LineSink, prettyDestination } from "./pretty.js";
 
@@ -20,6 +21,9 @@ export function createLogger(
       level: logLevel,
       base: { service: "parse-jobs-graphql" },
       formatters: { log: withoutCredentials },
+      // `trace_id` and `span_id` on every line written while a span is active (src/tracing/).
+      mixin: traceLogFields,
+      mixinMergeStrategy: withTraceFields,
     },
     logFormat === "pretty" ? prettyDestination(out) : out,
   );

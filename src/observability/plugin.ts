@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { getOperationAST } from "graphql";
 import type { Plugin } from "graphql-yoga";
 import type { Logger } from "pino";
+import type { SharedRedis } from "../shared/index.js";
 import { ANONYMOUS_OPERATION, type GatewayMetrics } from "./metrics.js";
 import { readinessResponse, type UpstreamReadiness } from "./readiness.js";
 
@@ -42,6 +43,8 @@ export interface ObservabilityOptions {
   logger: Logger;
   metrics: GatewayMetrics;
   readiness: UpstreamReadiness;
+  /** The shared Redis (`REDIS_URL`), whose availability `/readiness` reports; undefined: unset. */
+  shared?: Pick<SharedRedis, "available">;
 }
 
 /**
@@ -50,7 +53,12 @@ export interface ObservabilityOptions {
  * promise helpers: as separate plugins (Yoga's Prometheus and readiness plugins, a logging one)
  * these cost about a sixth of a page query's CPU; together, a few percent (see BENCHMARKS.md).
  */
-export function observabilityPlugin({ logger, metrics, readiness }: ObservabilityOptions): Plugin {
+export function observabilityPlugin({
+  logger,
+  metrics,
+  readiness,
+  shared,
+}: ObservabilityOptions): Plugin {
   return {
     onRequest({ request, url, endResponse, fetchAPI }) {
       const path = url.pathname;
@@ -65,7 +73,7 @@ export function observabilityPlugin({ logger, metrics, readiness }: Observabilit
         );
       }
       if (path === "/readiness") {
-        return readinessResponse(readiness, fetchAPI).then(endResponse);
+        return readinessResponse(readiness, fetchAPI, shared).then(endResponse);
       }
     },
     onExecute({ args }) {

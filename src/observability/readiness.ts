@@ -61,13 +61,23 @@ export class UpstreamReadiness {
   }
 }
 
-/** The `/readiness` answer: 200 when the upstream answered recently, 503 when not (or when draining). */
+/**
+ * The `/readiness` answer: 200 when the upstream answered recently, 503 when not (or when
+ * draining). With `REDIS_URL` set the body also says whether Redis answers, without changing the
+ * status: a replica without Redis still serves (from its in-process state), so taking it out of
+ * the load balancer would only shed capacity, on every replica at once.
+ */
 export async function readinessResponse(
   readiness: UpstreamReadiness,
   fetchAPI: { Response: typeof Response },
+  shared?: { readonly available: boolean },
 ): Promise<Response> {
   const ready = await readiness.isReady();
-  return new fetchAPI.Response(JSON.stringify({ status: ready ? "ready" : "unavailable" }), {
+  const body: { status: string; redis?: "available" | "unavailable" } = {
+    status: ready ? "ready" : "unavailable",
+  };
+  if (shared !== undefined) body.redis = shared.available ? "available" : "unavailable";
+  return new fetchAPI.Response(JSON.stringify(body), {
     status: ready ? 200 : 503,
     headers: { "content-type": "application/json" },
   });

@@ -9,6 +9,7 @@ import { isAsyncIterable, processRegularResult } from "graphql-yoga";
 import type { Logger } from "pino";
 import type { GatewayMetrics } from "../observability/metrics.js";
 import { noteArrival, noteDeparture } from "../observability/plugin.js";
+import { traceRequest } from "../tracing/index.js";
 import type { Gateway } from "../yoga.js";
 import { sendStreamedResult } from "./direct-stream.js";
 import { corsResponseHeaders } from "./run-mode.js";
@@ -88,7 +89,10 @@ export function directPostListener(gateway: Gateway, options: DirectPostOptions)
         void gateway(req, res);
         return;
       }
-      void serve(gateway, options, req, res, params, mediaType);
+      // In the request's SERVER span when tracing is on, as Yoga's adapter runs its requests.
+      void traceRequest(req.headers, res, () =>
+        serve(gateway, options, req, res, params, mediaType),
+      );
     });
   };
 }

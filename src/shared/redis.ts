@@ -18,6 +18,8 @@ export class SharedRedis {
   /** The prefix of every key and channel (`REDIS_PREFIX`), applied by ioredis to commands. */
   readonly prefix: string;
   private up = false;
+  /** Set by `close()`: the connections going away then is no outage to report. */
+  private closing = false;
   private readonly listeners = new Set<(available: boolean) => void>();
   private subscriberConnection: Redis | undefined;
 
@@ -74,6 +76,7 @@ export class SharedRedis {
 
   /** Closes both connections (shutdown). */
   async close(): Promise<void> {
+    this.closing = true;
     await Promise.all(
       [this.client, this.subscriberConnection].map((connection) =>
         connection?.quit().catch(() => connection.disconnect()),
@@ -104,6 +107,7 @@ export class SharedRedis {
   private set(available: boolean): void {
     if (available === this.up) return;
     this.up = available;
+    if (this.closing) return;
     if (available) {
       this.logger.info({ msg: "redis available: replicas share state again" });
     } else {

@@ -1,4 +1,5 @@
 import type { Freshness } from "../freshness.js";
+import { upstreamAttemptSpan } from "../tracing/index.js";
 import { budgetExhausted, type CallBudget } from "./call-budget.js";
 import type { GatewayError } from "./errors.js";
 import { answerFailure, type Failure, requestTimeout, transportFailure } from "./failures.js";
@@ -138,16 +139,19 @@ export class UpstreamClient {
       // The request's deadline cuts the attempt short rather than let it run its full timeout.
       const attemptMs = Math.min(timeoutMs, timeLeft);
       const startedAt = performance.now();
+      // With tracing on, a CLIENT span per attempt, whose `traceparent` goes out with it alone.
+      const span = upstreamAttemptSpan(url, attempt);
       let outcome: UpstreamAttempt["outcome"];
       let failure: Failure;
       let transport: Pick<UpstreamAttempt, "cause" | "host"> | undefined;
       try {
-        const answer = await httpGet(url, headers, attemptMs, {
+        const answer = await httpGet(url, span?.headers(headers) ?? headers, attemptMs, {
           signal,
           maxBytes: maxResponseBytes,
         });
         outcome = answer.status;
         if (answer.status >= 200 && answer.status < 300) {
+          span?.end(outcome, false);
           this.observe(outcome, startedAt, attempt, false, requestId);
           return parseListPage(answer.body, answer.status, this.redactorFor(authorization));
         }
@@ -155,15 +159,21 @@ export class UpstreamClient {
       } catch (error) {
         if (signal?.aborted && error === signal.reason) {
           // Nobody waits for this attempt any more: it was aborted, and nothing follows it.
+          span?.end("cancelled", false, error);
           this.observe("cancelled", startedAt, attempt, false, requestId);
           throw error;
         }
-        if (!(error instanceof TransportError)) throw error;
+        if (!(error instanceof TransportError)) {
+          span?.end("error", false, error);
+          throw error;
+        }
         outcome = error.kind;
         transport = { cause: error.code ?? error.kind, host: url.host };
         if (error.kind === "timeout" && attemptMs < timeoutMs) {
+          const timedOut = requestTimeout(deadline?.ms);
+          span?.end(outcome, false, timedOut);
           this.observe(outcome, startedAt, attempt, false, requestId, transport);
-          throw requestTimeout(deadline?.ms);
+          throw timedOut;
         }
         failure = transportFailure(error, attempt);
       }
@@ -173,6 +183,7 @@ export class UpstreamClient {
         attempt < maxRetries &&
         (budget === undefined || budget.spent < budget.limit) &&
         performance.now() + waitMs < deadlineAt;
+      span?.end(outcome, retry, retry ? undefined : failure.error);
       this.observe(outcome, startedAt, attempt, retry, requestId, transport);
       if (!retry) throw failure.error;
       previous = failure.error;

@@ -1,4 +1,5 @@
 import type { Freshness } from "../freshness.js";
+import { type CallOrigin, callOrigin, traceJoinedCall } from "../tracing/index.js";
 import type { ListPage } from "./list-response.js";
 
 /** A call in flight and how many requests still wait for it. */
@@ -8,6 +9,8 @@ interface SharedCall {
   readonly startedAt: number;
   readonly controller: AbortController;
   waiting: number;
+  /** With tracing on, the span the call was sent under: joiners' spans link to it. */
+  readonly origin: CallOrigin;
 }
 
 /**
@@ -35,7 +38,9 @@ export class SharedCalls {
   ): Promise<ListPage> {
     if (signal?.aborted) return Promise.reject(signal.reason);
     let call = this.inFlight.get(key);
-    if (call !== undefined && (freshness === undefined || freshness.accepts(call.startedAt))) {
+    const joins =
+      call !== undefined && (freshness === undefined || freshness.accepts(call.startedAt));
+    if (call !== undefined && joins) {
       onJoined?.();
     } else {
       // None in flight, or one begun too long before this request arrived: a fresh call, which
@@ -46,13 +51,15 @@ export class SharedCalls {
         startedAt: performance.now(),
         controller,
         waiting: 0,
+        origin: callOrigin(),
       };
       call = started;
       this.inFlight.set(key, call);
     }
     freshness?.noteRead(call.startedAt);
     call.waiting++;
-    return signal === undefined ? call.result : this.waitFor(key, call, signal);
+    const result = signal === undefined ? call.result : this.waitFor(key, call, signal);
+    return joins ? traceJoinedCall(call.origin, result) : result;
   }
 
   /** The call's answer, or the signal's reason as soon as it aborts (then the request leaves). */

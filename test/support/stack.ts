@@ -47,6 +47,11 @@ export interface Stack {
 
 export interface StackOptions {
   demo?: DemoUpstreamOptions;
+  /**
+   * A demo upstream already running (another stack's), for replicas of one upstream: used
+   * instead of starting one (`demo` is then ignored), and left running by `close()`.
+   */
+  upstream?: DemoUpstream;
   /** Overrides on top of the defaults below (the demo's key, fast retries). */
   config?: Partial<Config>;
   /** A logger to read the gateway's log lines from (default: silent). */
@@ -72,7 +77,7 @@ export function demoConfig(demo: DemoUpstream, overrides: Partial<Config> = {}):
 
 /** Starts a demo upstream and a gateway configured against it, as `npm start` would. */
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
-  const demo = await startDemoUpstream(options.demo);
+  const demo = options.upstream ?? (await startDemoUpstream(options.demo));
   const config = demoConfig(demo, options.config);
   const runtime = createRuntime(config, options.logger);
   const { listener, yoga } = createGatewayHandlers(config, runtime, options.plugins);
@@ -106,7 +111,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       webSockets.terminate();
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
-      await demo.close();
+      await runtime.shared?.close();
+      if (options.upstream === undefined) await demo.close();
     },
   };
 }
