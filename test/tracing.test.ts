@@ -20,6 +20,7 @@ const PAGE = "query TracedPage { parseJobs(first: 5) { edges { node { id } } } }
 /** A variable value that goes upstream (as `job_ids`) and must reach no span. */
 const SECRET_VARIABLE = "pjb-variable-secret-7f3a";
 const COLLECTOR_KEY = "collector-key-5b1e9c";
+const CALLER_KEY = "llx-caller-key-3Hq8Wd";
 
 describe("with no OTEL endpoint", () => {
   it("starts nothing, exports nothing and sends no traceparent upstream", async () => {
@@ -223,12 +224,16 @@ describe("with an OTLP endpoint (http/protobuf, the default)", () => {
     ).toEqual([CLIENT]);
   });
 
-  it("exports with the configured headers, and never a key, token or variable", () => {
+  it("exports with the configured headers, and never a key, token or variable", async () => {
+    // A caller's own key goes upstream in its stead (and LlamaCloud refuses it): in no span either.
+    const refused = await stack.query(PAGE, undefined, { authorization: `Bearer ${CALLER_KEY}` });
+    expect(refused.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
+    await tracing.flush();
     expect(receiver.exports.length).toBeGreaterThan(0);
     for (const { body, headers } of receiver.exports) {
       expect(headers["x-collector-key"]).toBe(COLLECTOR_KEY);
       expect(headers["content-type"]).toBe("application/x-protobuf");
-      for (const secret of [DEMO_KEY, "Bearer", SECRET_VARIABLE, COLLECTOR_KEY])
+      for (const secret of [DEMO_KEY, CALLER_KEY, "Bearer", SECRET_VARIABLE, COLLECTOR_KEY])
         expect(body).not.toContain(secret);
     }
     expect(lines.join("")).not.toContain(COLLECTOR_KEY);
